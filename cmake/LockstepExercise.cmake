@@ -1,0 +1,42 @@
+# lockstep_add_exercise(<name>): the implementation target lockstep::<name>, built from
+# ${LOCKSTEP_IMPL_DIR}/<name>/, and the public and hidden test executables built from the
+# kit's own test files against it.
+
+function(lockstep_add_exercise name)
+  set(impl_dir "${LOCKSTEP_IMPL_DIR}/${name}")
+  if(NOT IS_DIRECTORY "${impl_dir}")
+    message(FATAL_ERROR "exercise '${name}': no implementation folder ${impl_dir}")
+  endif()
+
+  file(GLOB impl_sources CONFIGURE_DEPENDS "${impl_dir}/*.cpp")
+  list(FILTER impl_sources EXCLUDE REGEX "_test\\.cpp$")
+  if(impl_sources)
+    add_library(lockstep_${name} STATIC ${impl_sources})
+    target_include_directories(lockstep_${name} PUBLIC "${impl_dir}")
+    target_link_libraries(lockstep_${name} PUBLIC lockstep::harness Threads::Threads
+                                           PRIVATE lockstep::warnings)
+  else()
+    add_library(lockstep_${name} INTERFACE)
+    target_include_directories(lockstep_${name} INTERFACE "${impl_dir}")
+    target_link_libraries(lockstep_${name} INTERFACE lockstep::harness Threads::Threads)
+  endif()
+  add_library(lockstep::${name} ALIAS lockstep_${name})
+
+  lockstep_add_test_executable(${name}_public_test ${name}
+                               "${PROJECT_SOURCE_DIR}/exercises/${name}/public_test.cpp")
+  file(GLOB hidden_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/hidden/${name}/*.cpp")
+  if(hidden_sources)
+    lockstep_add_test_executable(${name}_hidden_test ${name} ${hidden_sources})
+  endif()
+endfunction()
+
+function(lockstep_add_test_executable target name)
+  add_executable(${target} ${ARGN})
+  target_link_libraries(${target} PRIVATE lockstep::${name} lockstep::harness
+                                          lockstep::warnings)
+  if(LOCKSTEP_SANITIZER STREQUAL "tsan")
+    target_link_libraries(${target} PRIVATE lockstep::tsan_yield)
+  endif()
+  gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST
+                       PROPERTIES TIMEOUT ${LOCKSTEP_TEST_TIMEOUT} LABELS ${name})
+endfunction()

@@ -37,6 +37,6 @@ function(lockstep_add_test_executable target name)
   if(LOCKSTEP_SANITIZER STREQUAL "tsan")
     target_link_libraries(${target} PRIVATE lockstep::tsan_yield)
   endif()
-  gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST
+  gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST NO_PRETTY_VALUES
                        PROPERTIES TIMEOUT ${LOCKSTEP_TEST_TIMEOUT} LABELS ${name})
 endfunction()

@@ -37,10 +37,11 @@ int main(int argc, char** argv) {
   // Before gtest or any test starts a thread: the environment is changed here.
   const lockstep::detail::RunConfig config =
       lockstep::detail::read_run_config(argc > 0 ? argv[0] : nullptr);
-  lockstep::detail::write_all(STDERR_FILENO,
-                              "lockstep: seed " + std::to_string(config.seed) + "\n");
-
   testing::InitGoogleTest(&argc, argv);
+  if (!GTEST_FLAG_GET(list_tests)) {  // test discovery needs no seed
+    lockstep::detail::write_all(STDERR_FILENO,
+                                "lockstep: seed " + std::to_string(config.seed) + "\n");
+  }
 
   // Owned here rather than by gtest, so the watchdog thread is joined before main returns.
   auto watchdog = std::make_unique<lockstep::detail::Watchdog>(config);

@@ -89,17 +89,35 @@ void delay_before_wait() {
   errno = saved_errno;
 }
 
-// The next definition of `name` after this shim, looked up on first use (calls can come
-// before our constructor runs). Racing lookups store the same pointer, so relaxed order
-// is enough: the pointer designates immutable code, nothing else is published with it.
+// Where `name` resolves after this shim. glibc still exports an old pthread_cond_* ABI
+// (GLIBC_2.2.5) that a plain dlsym may return, so `version` is asked for explicitly, but
+// only when that lands in the same library: a sanitizer runtime between us and libc
+// exports unversioned interceptors, which a versioned lookup would silently skip.
+void* find_next(const char* name, const char* version) {
+  void* plain = ::dlsym(RTLD_NEXT, name);
+  if (version == nullptr) {
+    return plain;
+  }
+  void* versioned = ::dlvsym(RTLD_NEXT, name, version);
+  if (plain == nullptr || versioned == nullptr) {
+    return plain != nullptr ? plain : versioned;
+  }
+  Dl_info plain_info{};
+  Dl_info versioned_info{};
+  const bool same_library = ::dladdr(plain, &plain_info) != 0 &&
+                            ::dladdr(versioned, &versioned_info) != 0 &&
+                            plain_info.dli_fbase == versioned_info.dli_fbase;
+  return same_library ? versioned : plain;
+}
+
+// The next definition, looked up on first use (calls can come before our constructor).
+// Racing lookups store the same pointer, so relaxed order is enough: the pointer designates
+// immutable code, nothing else is published with it.
 template <typename Fn>
 Fn next_symbol(std::atomic<Fn>& cache, const char* name, const char* version) {
   Fn fn = cache.load(std::memory_order_relaxed);
   if (fn == nullptr) {
-    void* sym = version != nullptr ? ::dlvsym(RTLD_NEXT, name, version) : nullptr;
-    if (sym == nullptr) {
-      sym = ::dlsym(RTLD_NEXT, name);
-    }
+    void* sym = find_next(name, version);
     if (sym == nullptr) {
       std::abort();  // no libc below us: nothing sensible to forward to
     }
@@ -120,8 +138,7 @@ std::atomic<CondTimedWaitFn> g_cond_timedwait{nullptr};
 std::atomic<CondClockWaitFn> g_cond_clockwait{nullptr};
 std::atomic<SyscallFn> g_syscall{nullptr};
 
-// glibc keeps an old pthread_cond_* ABI under GLIBC_2.2.5; plain dlsym may return it.
-// Ask for the current one explicitly (the sanitizers' interceptors export it too).
+// The current pthread_cond_* ABI of glibc on x86-64 (see find_next).
 constexpr const char* kCondVersion = "GLIBC_2.3.2";
 
 }  // namespace

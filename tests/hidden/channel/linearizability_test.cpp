@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 #include <lockstep/linearizability.hpp>
@@ -21,6 +22,11 @@ struct Round {
   std::size_t threads;
   std::size_t ops_per_thread;
 };
+
+void PrintTo(const Round& round, std::ostream* out) {
+  *out << "capacity " << round.capacity << ", " << round.threads << " threads x "
+       << round.ops_per_thread << " calls";
+}
 
 // One round: prefill, then `threads` threads each make a few seeded non-blocking calls.
 lin::Verdict run_round(const Round& shape, std::uint64_t seed) {

@@ -28,6 +28,11 @@ std::string shape_name(const testing::TestParamInfo<Shape>& info) {
          std::to_string(info.param.producers) + "_c" + std::to_string(info.param.consumers);
 }
 
+void PrintTo(const Shape& shape, std::ostream* out) {
+  *out << "capacity " << shape.capacity << ", " << shape.producers << " producers, "
+       << shape.consumers << " consumers";
+}
+
 class ChannelStress : public testing::TestWithParam<Shape> {};
 
 // Producers mix the three ways of sending; consumers the three ways of receiving. One more
@@ -148,7 +153,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ChannelStress,
 TEST(ChannelCapacity, RacingSendersNeverOverfill) {
   constexpr std::size_t kCapacity = 2;
   constexpr std::size_t kSenders = 4;
-  const std::size_t rounds = stress::scaled(400);
+  const std::size_t rounds = stress::scaled(1000);
   for (std::size_t round = 0; round < rounds; ++round) {
     Channel<int> ch(kCapacity);
     ASSERT_EQ(ch.send(-1), SendStatus::sent);  // one slot left to race for

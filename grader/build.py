@@ -1,0 +1,145 @@
+"""Configure and build the test binaries of one exercise in one configuration.
+
+A compile error is the submission's problem and is returned as data (the targets that
+failed, the log); it never raises. A configure failure does not depend on the submission
+(configure compiles nothing of it), so it is the kit's or the machine's problem and
+raises, with the Debian command to install what is missing when the log names it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import EnvironmentProblem, KitError
+
+CONFIGURE_TIMEOUT_S = 600
+BUILD_TIMEOUT_S = 3600
+_LOG_CAP = 4 << 20
+
+# Hints for configure failures: (text in the log, what to install).
+_MISSING_DEPENDENCY = (
+    ("GTest", "apt-get update && apt-get install -y libgtest-dev"),
+    ("GoogleTest", "apt-get update && apt-get install -y libgtest-dev"),
+    ("gtest", "apt-get update && apt-get install -y libgtest-dev"),
+    ("benchmark", "apt-get update && apt-get install -y libbenchmark-dev"),
+    ("CMAKE_CXX_COMPILER", "apt-get update && apt-get install -y g++"),
+    ("Ninja", "apt-get update && apt-get install -y ninja-build"),
+)
+
+
+@dataclass
+class BuildResult:
+    config: str
+    build_dir: Path
+    ok_targets: list[str] = field(default_factory=list)
+    failed_targets: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log: str = ""
+    log_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_targets
+
+    def binary(self, target: str) -> Path:
+        return self.build_dir / "bin" / target
+
+
+def test_target(exercise: str, suite: str) -> str:
+    """The CMake target of an exercise's test suite (DESIGN 7.1)."""
+    return f"{exercise}_{suite}_test"
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout)
+        out = proc.stdout
+        rc = proc.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"") + f"\n[lockstep] timed out after {timeout:.0f} s\n".encode()
+        rc = -9
+    except FileNotFoundError as e:
+        raise EnvironmentProblem(f"{cmd[0]} not found: apt-get update && apt-get install -y cmake ninja-build") from e
+    text = out.decode("utf-8", "replace")
+    if len(text) > _LOG_CAP:
+        text = text[:_LOG_CAP // 2] + "\n[... log truncated ...]\n" + text[-_LOG_CAP // 2:]
+    return rc, text
+
+
+def configure_command(source: Path, build_dir: Path, config: str, exercises: list[str],
+                      extra: dict[str, str] | None = None) -> list[str]:
+    cmd = ["cmake", "--preset", config, "-S", str(source), "-B", str(build_dir),
+           f"-DLOCKSTEP_EXERCISES={';'.join(exercises)}", "-DLOCKSTEP_GRADER_TESTS=OFF"]
+    cmd += [f"-D{k}={v}" for k, v in sorted((extra or {}).items())]
+    return cmd
+
+
+def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
+              log_path: Path | None = None) -> str:
+    """Run cmake's configure step unless this build dir was configured with the same
+    arguments already (cmake --build reruns it by itself when a CMakeLists changes)."""
+    cmd = configure_command(source, build_dir, config, exercises)
+    stamp = build_dir / ".lockstep-configure.json"
+    if (build_dir / "CMakeCache.txt").is_file() and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text()) == cmd:
+                return ""
+        except (OSError, ValueError):
+            pass
+    build_dir.mkdir(parents=True, exist_ok=True)
+    rc, log = _run(cmd, source, CONFIGURE_TIMEOUT_S)
+    if log_path is not None:
+        log_path.write_text(log)
+    if rc != 0:
+        stamp.unlink(missing_ok=True)
+        raise configure_failure(config, log, log_path)
+    stamp.write_text(json.dumps(cmd))
+    return log
+
+
+def configure_failure(config: str, log: str, log_path: Path | None) -> Exception:
+    """Explain a configure failure: a missing package when the log says so, else a broken kit."""
+    tail = "\n".join(line for line in log.splitlines() if line.strip())
+    tail = "\n".join(tail.splitlines()[-25:])
+    where = f" (full log: {log_path})" if log_path else ""
+    if "No such preset" in log or "Could not read presets" in log:
+        return KitError(f"cmake --preset {config} failed{where}:\n{tail}")
+    for needle, fix in _MISSING_DEPENDENCY:
+        if needle in log and ("Could NOT find" in log or "not found" in log.lower()
+                              or "No CMAKE_CXX_COMPILER" in log or "does not support" in log):
+            return EnvironmentProblem(
+                f"configuring the {config} build failed: a dependency is missing{where}.\n"
+                f"Install it with:\n    {fix}\n\ncmake said:\n{tail}")
+    return KitError(f"configuring the {config} build failed{where}:\n{tail}")
+
+
+def build(source: Path, build_dir: Path, config: str, exercises: list[str],
+          targets: list[str], log_path: Path | None = None) -> BuildResult:
+    """Configure if needed, then build `targets`, keeping going past the first error so
+    that a public test still runs when only the hidden suite fails to compile."""
+    t0 = time.monotonic()
+    configure_log = configure(source, build_dir, config, exercises, log_path)
+    rc, log = _run(["cmake", "--build", str(build_dir), "--target", *targets, "--", "-k", "0"],
+                   source, BUILD_TIMEOUT_S)
+    result = BuildResult(config, build_dir, seconds=0.0, log=log)
+    if log_path is not None:
+        log_path.write_text(configure_log + log)
+        result.log_path = log_path
+    for target in targets:
+        if rc == 0 or _up_to_date(build_dir, target):
+            result.ok_targets.append(target)
+        else:
+            result.failed_targets.append(target)
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _up_to_date(build_dir: Path, target: str) -> bool:
+    """After a failed build: ninja's dry run says whether this target still has work left."""
+    rc, out = _run(["ninja", "-C", str(build_dir), "-n", target], build_dir, 120)
+    return rc == 0 and "no work to do" in out

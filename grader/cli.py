@@ -1,0 +1,116 @@
+"""Argument parsing only: each verb's options go to commands/<verb>.run(*, ...).
+
+Exit codes: the verb's own (grade: 0 when grading finished), 2 for a usage error, a
+broken kit or a missing tool (with the command that installs it), 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import EnvironmentProblem, GraderError, KitError, UsageError
+from grader.progress import Progress
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits by itself on errors; raise instead so main() owns every exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal seed") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError("a seed is an unsigned 64-bit number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
+    common.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
+                        help="test processes run in parallel (default: number of cores)")
+    common.add_argument("--work", type=Path,
+                        help="work dir for the workspace and builds (default: <kit>/.lockstep-work)")
+    common.add_argument("--configs", help="comma-separated configurations (default: the rubric's, asan,tsan)")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+    parser = _Parser(prog="python3 -m grader", description="lockstep's grader")
+    parser.add_argument("--version", action="version", version=f"lockstep grader {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    verbs.required = True
+
+    g = verbs.add_parser("grade", parents=[common], help="grade a submission (dir, .zip, .tar.gz)")
+    g.add_argument("submission", nargs="?", type=Path,
+                   help="default: the bundled sample <kit>/samples/buggy-channel")
+    g.add_argument("--exercise", action="append", metavar="NAME", help="grade only this exercise (repeatable)")
+    g.add_argument("--out", type=Path, default=Path("lockstep-result"),
+                   help="where result.json goes (default: ./lockstep-result/)")
+    g.add_argument("--seed", type=_seed, help="use this seed for every test (default: a fresh one per run)")
+
+    c = verbs.add_parser("check", parents=[common], help="run the public tests on your exercises/")
+    c.add_argument("exercise", nargs="?", metavar="NAME", help="only this exercise")
+    c.add_argument("--out", type=Path, help="also write result.json to this folder")
+    c.add_argument("--seed", type=_seed, help="use this seed for every test")
+
+    s = verbs.add_parser("selfcheck", parents=[common], help="prove the kit's tests (instructors, CI)")
+    s.add_argument("--runs", type=_positive, default=3, help="runs per implementation (default 3)")
+    s.add_argument("--quick", action="store_true",
+                   help="run each mutant only against its must_fail tests")
+    s.add_argument("--exercise", metavar="NAME", help="only this exercise")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        print(f"error: {e}\n(see: python3 -m grader --help)", file=sys.stderr)
+        return 2
+    except SystemExit as e:  # --help / --version
+        return int(e.code or 0)
+    progress = Progress(quiet=args.quiet)
+    try:
+        if args.verb == "grade":
+            from grader.commands import grade
+            return grade.run(submission=args.submission, exercises=args.exercise, out=args.out,
+                             jobs=args.jobs, work=args.work, configs=args.configs, seed=args.seed,
+                             kit_root=args.kit, progress=progress)
+        if args.verb == "check":
+            from grader.commands import check
+            return check.run(exercise=args.exercise, jobs=args.jobs, work=args.work,
+                             configs=args.configs, seed=args.seed, out=args.out,
+                             kit_root=args.kit, progress=progress)
+        from grader.commands import selfcheck
+        return selfcheck.run(runs=args.runs, quick=args.quick, exercise=args.exercise, jobs=args.jobs,
+                             work=args.work, configs=args.configs, kit_root=args.kit, progress=progress)
+    except EnvironmentProblem as e:
+        print(f"lockstep: {e}", file=sys.stderr)
+        return 2
+    except (UsageError, KitError) as e:
+        print(f"lockstep: error: {e}", file=sys.stderr)
+        return 2
+    except GraderError as e:
+        print(f"lockstep: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lockstep: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""One module per verb, each exposing a keyword-only run(*, ...) -> int."""

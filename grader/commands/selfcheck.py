@@ -1,0 +1,270 @@
+"""`selfcheck`: the kit proves its tests (DESIGN 5).
+
+Per exercise, in one workspace whose owned files are swapped implementation by
+implementation (so each is built once per configuration and ninja rebuilds only what the
+swap touched): the reference and every alternate get full marks in every run; the
+skeleton builds, finishes without the grader having to kill it and scores at most 5%;
+every mutant loses points in every run and each of its must_fail tests fails in every
+run; the rubric and the tests the binaries contain match both ways. Prints the kill
+matrix and the false-failure count; exit 1 with the list of broken expectations.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from grader import pipeline, preflight, run as run_mod, sandbox, score
+from grader.commands.common import default_configs, load_kit, work_dir
+from grader.errors import GraderError
+from grader.kit import Kit, Mutant, RubricTest
+from grader.progress import Progress
+from grader.workspace import WorkLock, Workspace
+
+SKELETON_MAX_FRACTION = 0.05
+
+
+@dataclass
+class Impl:
+    kind: str                  # reference | alternate | skeleton | mutant
+    name: str
+    directory: Path
+    mutant: Mutant | None = None
+
+    @property
+    def label(self) -> str:
+        return self.kind if self.kind in ("reference", "skeleton") else f"{self.kind} {self.name}"
+
+
+@dataclass
+class ImplReport:
+    impl: Impl
+    built: bool
+    runs: list[score.ExerciseScore] = field(default_factory=list)
+    outcomes: list[run_mod.Outcome] = field(default_factory=list)
+
+
+def implementations(kit: Kit, name: str, owned: tuple[str, ...], problems: list[str]) -> list[Impl]:
+    impls = [Impl("reference", "reference", kit.solution_dir(name))]
+    alternates = kit.alternates(name)
+    if not alternates:
+        problems.append(f"{name}: no alternate solution in tests/alternates/{name}/ (DESIGN 2 asks for one)")
+    impls += [Impl("alternate", a.name, a.directory) for a in alternates]
+    impls.append(Impl("skeleton", "skeleton", kit.exercises_dir / name))
+    mutants = kit.mutants(name)
+    if len(mutants) < 5:
+        problems.append(f"{name}: {len(mutants)} mutants in tests/mutants/{name}/ (DESIGN 2 asks for at least 5)")
+    impls += [Impl("mutant", m.name, m.directory, m) for m in mutants]
+    return impls
+
+
+def owned_files(impl: Impl, owned: tuple[str, ...]) -> tuple[dict[str, Path], list[str]]:
+    files = {rel: impl.directory / rel for rel in owned}
+    missing = [rel for rel, p in files.items() if not p.is_file()]
+    return files, missing
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:160]
+
+
+def check_consistency(name: str, rubric_tests: tuple[RubricTest, ...], built: pipeline.Built,
+                      configs: list[str], problems: list[str]) -> None:
+    """Every test a binary lists has a rubric entry with the right suite, and back."""
+    listed: dict[str, str] = {}
+    for suite in ("public", "hidden"):
+        for config in configs:
+            binary = built.binary(config, name, suite)
+            if binary is None:
+                continue
+            tests, error = run_mod.list_tests(binary, config,
+                                              prefix=sandbox.tsan_prefix() if config == "tsan" else [])
+            if error:
+                problems.append(f"{name}: {_first_line(error)}")
+            for t in tests:
+                listed[t] = suite
+            break
+    rubric = {t.id: t for t in rubric_tests}
+    for t, suite in sorted(listed.items()):
+        if t not in rubric:
+            problems.append(f"{name}: {t} ({suite} binary) has no [[test]] entry in rubric.toml")
+        elif rubric[t].suite != suite:
+            problems.append(f"{name}: rubric says {t} is {rubric[t].suite}, but the {suite} binary holds it")
+    for t in rubric:
+        if t not in listed:
+            problems.append(f"{name}: rubric.toml lists {t}, which no test binary contains")
+
+
+def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], tests: list[RubricTest],
+                  ws: Workspace, configs: list[str], runs: int, jobs: int, progress: Progress,
+                  problems: list[str], first: bool, rubric_tests: tuple[RubricTest, ...],
+                  quick: bool) -> ImplReport | None:
+    files, missing = owned_files(impl, owned)
+    if missing:
+        problems.append(f"{name}/{impl.label}: missing {', '.join(missing)} in {impl.directory}")
+        return None
+    ws.prepare(kit.root, {name: files})
+    built = pipeline.build_all(ws, [name], configs, ("hidden", "public"), progress, label=f"{name}/{impl.label}")
+    report = ImplReport(impl, built=all(b.ok for b in built.builds.values()))
+    if not report.built:
+        failed = {c: b.failed_targets for c, b in built.builds.items() if not b.ok}
+        problems.append(f"{name}/{impl.label}: does not build ({failed}); see {ws.logs()}")
+        if impl.kind != "skeleton":
+            return report
+    if first:
+        check_consistency(name, rubric_tests, built, configs, problems)
+    if impl.kind == "mutant" and impl.mutant is not None and quick:
+        chosen = [t for t in tests if t.id in set(impl.mutant.must_fail)]
+    else:
+        chosen = tests
+    all_jobs: list[run_mod.Job] = []
+    for r in range(runs):
+        all_jobs += pipeline.make_jobs(name, chosen, built, seed=None, run_index=r)
+    outcomes = pipeline.run_batch(all_jobs, pipeline.run_context(built, configs), jobs, progress, f"{name}/{impl.label} tests")
+    report.outcomes = outcomes
+    for r in range(runs):
+        mine = {(o.job.test, o.job.config): o for o in outcomes if o.job.run_index == r}
+        report.runs.append(score.score_exercise(name, chosen, mine))
+    return report
+
+
+def judge(name: str, report: ImplReport, runs: int, problems: list[str]) -> None:
+    impl = report.impl
+    if impl.kind in ("reference", "alternate"):
+        for i, r in enumerate(report.runs):
+            if r.points < r.max_points:
+                lost = [f"{t.test.id} [" + ", ".join(
+                    f"{c}: {o.status if o else 'not run'}: {_first_line(o.reason) if o else ''}"
+                    for c, o in t.outcomes.items() if o is None or not o.passed) + "]"
+                    for t in r.tests if not t.passed]
+                problems.append(f"{name}/{impl.label}: run {i + 1}: {r.points:g}/{r.max_points:g}, lost "
+                                + "; ".join(lost))
+    elif impl.kind == "skeleton":
+        for i, r in enumerate(report.runs):
+            if r.max_points and r.points > SKELETON_MAX_FRACTION * r.max_points:
+                problems.append(f"{name}/skeleton: run {i + 1} scores {r.points:g}/{r.max_points:g} "
+                                f"(> {SKELETON_MAX_FRACTION:.0%}): "
+                                + ", ".join(t.test.id for t in r.tests if t.passed))
+        killed = [o for o in report.outcomes if o.status == "timeout" and "wall-clock" in o.reason]
+        if killed:
+            problems.append(f"{name}/skeleton: {len(killed)} test runs had to be killed by the grader "
+                            f"(e.g. {killed[0].job.test} in {killed[0].job.config})")
+    elif impl.kind == "mutant" and impl.mutant is not None:
+        for i, r in enumerate(report.runs):
+            if r.points >= r.max_points:
+                problems.append(f"{name}/{impl.label}: run {i + 1} loses no points")
+            by_id = {t.test.id: t for t in r.tests}
+            for t in impl.mutant.must_fail:
+                ts = by_id.get(t)
+                if ts is None:
+                    problems.append(f"{name}/{impl.label}: must_fail names {t}, which is not in the rubric"
+                                    + (" for the chosen configurations" if i == 0 else ""))
+                elif ts.passed:
+                    problems.append(f"{name}/{impl.label}: run {i + 1}: must_fail test {t} passed")
+
+
+def print_matrix(name: str, tests: list[RubricTest], mutant_reports: list[ImplReport], runs: int,
+                 out: TextIO) -> None:
+    if not mutant_reports:
+        print(f"\n{name}: no mutants, no kill matrix", file=out)
+        return
+    print(f"\n{name}: kill matrix (runs in which the test failed / runs; '-' not run; "
+          f"* = listed in must_fail)", file=out)
+    for i, rep in enumerate(mutant_reports):
+        print(f"  M{i + 1} = {rep.impl.name}: {rep.impl.mutant.bug if rep.impl.mutant else ''}", file=out)
+    width = max(len(t.id) for t in tests) + 2
+    header = " " * (width + 2) + "".join(f"{'M' + str(i + 1):>7}" for i in range(len(mutant_reports)))
+    print(header, file=out)
+    for t in tests:
+        cells = []
+        for rep in mutant_reports:
+            ran = [s for s in (next((x for x in r.tests if x.test.id == t.id), None) for r in rep.runs) if s]
+            must = rep.impl.mutant is not None and t.id in rep.impl.mutant.must_fail
+            if not ran:
+                cell = "-"
+            else:
+                cell = f"{sum(1 for s in ran if not s.passed)}/{len(ran)}"
+            cells.append(f"{cell + ('*' if must else ''):>7}")
+        print(f"  {t.id:<{width}}" + "".join(cells), file=out)
+    print(f"\n{name}: mutant kill rates (runs that lost points / runs)", file=out)
+    for i, rep in enumerate(mutant_reports):
+        if not rep.runs:
+            print(f"  M{i + 1} {rep.impl.name:<36} not run (build failed)", file=out)
+            continue
+        killed = sum(1 for r in rep.runs if r.points < r.max_points)
+        rate = killed / len(rep.runs)
+        print(f"  M{i + 1} {rep.impl.name:<36} {killed}/{len(rep.runs)} ({rate:.0%})", file=out)
+
+
+def run(*, runs: int, quick: bool, exercise: str | None, jobs: int, work: Path | None,
+        configs: str | None, kit_root: Path | None, progress: Progress,
+        out: TextIO | None = None) -> int:
+    stream = out if out is not None else sys.stdout
+    kit = load_kit(kit_root)
+    names = kit.resolve_exercises([exercise] if exercise else None)
+    chosen = default_configs(kit, names, configs)
+    preflight.require_tools()
+    problems: list[str] = []
+    wd = work_dir(kit, work)
+    with WorkLock(wd):
+        ws = Workspace(wd)
+        for name in names:
+            ex = kit.exercise(name)
+            problems += [f"{name}: {w}" for w in ex.warnings]
+            rubric = kit.rubric(name)
+            if rubric is None:
+                problems.append(f"{name}: no tests/hidden/{name}/rubric.toml")
+                continue
+            problems += [f"{name}: {w}" for w in rubric.warnings]
+            tests = pipeline.restrict(rubric.tests, chosen, ("hidden", "public"))
+            reports: list[ImplReport] = []
+            for i, impl in enumerate(implementations(kit, name, ex.owned, problems)):
+                try:
+                    rep = evaluate_impl(impl, kit=kit, name=name, owned=ex.owned, tests=tests, ws=ws,
+                                        configs=chosen, runs=runs, jobs=jobs, progress=progress,
+                                        problems=problems, first=(i == 0), rubric_tests=rubric.tests,
+                                        quick=quick)
+                except GraderError as e:
+                    problems.append(f"{name}/{impl.label}: {e}")
+                    continue
+                if rep is not None:
+                    judge(name, rep, runs, problems)
+                    reports.append(rep)
+            summarize(name, tests, reports, runs, stream)
+    print("", file=stream)
+    if problems:
+        print(f"selfcheck: FAILED, {len(problems)} expectation(s) not met:", file=stream)
+        for p in problems:
+            print(f"  - {p}", file=stream)
+        return 1
+    print("selfcheck: OK, every expectation met", file=stream)
+    return 0
+
+
+def summarize(name: str, tests: list[RubricTest], reports: list[ImplReport], runs: int, out: TextIO) -> None:
+    print(f"\n{name}: {runs} run(s) per implementation", file=out)
+    false_failures = 0
+    correct_runs = 0
+    for rep in reports:
+        if rep.impl.kind == "mutant":
+            continue
+        if rep.impl.kind in ("reference", "alternate"):
+            bad = [o for o in rep.outcomes if not o.passed]
+            false_failures += len(bad)
+            correct_runs += len(rep.outcomes)
+        if not rep.runs:
+            print(f"  {rep.impl.label:<28} did not build", file=out)
+            continue
+        points = ", ".join(f"{r.points:g}" for r in rep.runs)
+        print(f"  {rep.impl.label:<28} scores per run: {points} (of {rep.runs[0].max_points:g})", file=out)
+    print_matrix(name, tests, [r for r in reports if r.impl.kind == "mutant"], runs, out)
+    print(f"\n{name}: false failures of correct solutions: {false_failures} "
+          f"of {correct_runs} test runs", file=out)
+    for rep in reports:
+        if rep.impl.kind in ("reference", "alternate"):
+            for o in rep.outcomes:
+                if not o.passed:
+                    print(f"  {rep.impl.label}: {o.job.test} [{o.job.config}, seed {o.seed}]: "
+                          f"{o.status}: {_first_line(o.reason)}", file=out)

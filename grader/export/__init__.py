@@ -1,0 +1,1 @@
+"""Views of the one results model (grader.results): each module renders it one way."""

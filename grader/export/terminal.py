@@ -1,0 +1,108 @@
+"""The scorecard printed after grading: per exercise the score; per lost test the
+guarantee it checks, the status in each configuration, the first lines of the reason,
+the seed and the command that reruns it. Colour only when writing to a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from grader.results import ExerciseResult, Results, TestResult
+
+_COLOURS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
+DETAIL_LINES = 8
+
+
+class _Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, colour: str) -> str:
+        if not self.enabled:
+            return text
+        return f"\033[{_COLOURS[colour]}m{text}\033[0m"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _status_word(status: str, style: _Style) -> str:
+    colour = "green" if status == "passed" else ("yellow" if status in ("skipped", "not_run") else "red")
+    return style(status, colour)
+
+
+def _lost_test(t: TestResult, style: _Style, out: list[str]) -> None:
+    per_config = ", ".join(f"{c}: {_status_word(r.status if r else 'not_run', style)}"
+                           for c, r in t.runs.items())
+    out.append(f"  {style('x', 'red')} {t.id}  ({_fmt(t.earned)}/{_fmt(t.points)})  [{per_config}]")
+    if t.guarantee:
+        out.append(f"      guarantee: {t.guarantee}")
+    shown_details: set[str] = set()
+    for config, r in t.runs.items():
+        if r is None or r.status == "passed":
+            continue
+        out.append(f"      {config}: {r.reason}")
+        if r.location:
+            out.append(f"        at {r.location}")
+        if r.details and r.details not in shown_details:
+            shown_details.add(r.details)
+            lines = r.details.splitlines()
+            for line in lines[:DETAIL_LINES]:
+                out.append(style(f"        | {line}", "dim"))
+            if len(lines) > DETAIL_LINES:
+                out.append(style(f"        | ... ({len(lines) - DETAIL_LINES} more lines in result.json)", "dim"))
+        if r.rerun:
+            out.append(f"        rerun: {r.rerun}")
+
+
+def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
+    full = e.score >= e.max_score and e.max_score > 0
+    head = f"{e.name}: {_fmt(e.score)}/{_fmt(e.max_score)}"
+    out.append(style(head, "green" if full else "bold"))
+    if e.title and e.title != e.name:
+        out[-1] += f"  {e.title}"
+    for m in e.messages:
+        out.append(f"  ! {m}")
+    for config, b in e.builds.items():
+        if not b.ok:
+            out.append(f"  {style('build failed', 'red')} ({config}): {b.error.summary if b.error else ''}")
+            if b.error is not None:
+                for line in b.error.excerpt.splitlines()[:12]:
+                    out.append(style(f"    | {line}", "dim"))
+    if e.findings:
+        out.append(f"  forbidden APIs (-{_fmt(e.penalty)}):")
+        for f in e.findings[:10]:
+            out.append(f"    {f.file}:{f.line}: {f.pattern}: {f.reason}  [{f.text}]")
+    passed = [t for t in e.tests if t.passed]
+    lost = [t for t in e.tests if not t.passed]
+    out.append(f"  {len(passed)}/{len(e.tests)} tests passed")
+    seen_build_failure = any(not b.ok for b in e.builds.values())
+    for t in lost:
+        if seen_build_failure and all(r is None or r.status == "not_built" for r in t.runs.values()):
+            out.append(f"  {style('x', 'red')} {t.id}  ({_fmt(t.earned)}/{_fmt(t.points)})  not built")
+            continue
+        _lost_test(t, style, out)
+
+
+def render(results: Results, colour: bool = False) -> str:
+    style = _Style(colour)
+    out: list[str] = []
+    out.append(style(f"lockstep {results.verb}: {results.submission}", "bold"))
+    for n in results.notes:
+        out.append(f"note: {n}")
+    for e in results.exercises:
+        out.append("")
+        _exercise(e, style, out)
+    out.append("")
+    out.append(style(f"total: {_fmt(results.score)}/{_fmt(results.max_score)}  "
+                     f"({results.duration_s:.0f} s, configs: {', '.join(results.configs)})", "bold"))
+    return "\n".join(out) + "\n"
+
+
+def print_scorecard(results: Results, stream: TextIO | None = None) -> None:
+    stream = stream if stream is not None else sys.stdout
+    colour = stream.isatty() and os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
+    stream.write(render(results, colour))
+    stream.flush()

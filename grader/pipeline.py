@@ -1,0 +1,323 @@
+"""The stages of DESIGN 5 wired together for grade and check (selfcheck reuses the
+pieces): intake -> workspace -> build -> run -> score -> feedback -> results.
+
+Each stage lives in its own module; this one only decides what to feed to which, and
+turns every per-submission problem into a result rather than an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import secrets
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from grader import build as build_mod
+from grader import feedback, lint, run, sandbox, score
+from grader import intake as intake_mod
+from grader.errors import KitError
+from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, RubricTest
+from grader.progress import Progress
+from grader.results import BuildSummary, ExerciseResult, Results
+from grader.workspace import Workspace
+
+SHIM_TARGET = "lockstep_wait_delay"
+
+
+@dataclass
+class Built:
+    """The builds of one implementation: per config, the BuildResult."""
+
+    builds: dict[str, build_mod.BuildResult] = field(default_factory=dict)
+    exec_roots: dict[str, Path] = field(default_factory=dict)  # config -> copy of bin/ and lib/
+
+    def exec_root(self, config: str) -> Path | None:
+        """Where the binaries of a config are run from: the build dir, or a world-readable
+        copy when the sandbox's unprivileged uid cannot reach the build dir."""
+        if config in self.exec_roots:
+            return self.exec_roots[config]
+        b = self.builds.get(config)
+        return b.build_dir if b is not None else None
+
+    def binary(self, config: str, exercise: str, suite: str) -> Path | None:
+        b = self.builds.get(config)
+        root = self.exec_root(config)
+        target = build_mod.test_target(exercise, suite)
+        if b is None or root is None or target not in b.ok_targets:
+            return None
+        path = root / "bin" / target
+        return path if path.is_file() else None
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**32)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def has_hidden(source: Path, exercise: str) -> bool:
+    return any((source / "tests" / "hidden" / exercise).glob("*.cpp"))
+
+
+def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suites: Iterable[str],
+              progress: Progress, label: str = "") -> Built:
+    """Build the test targets of `exercises` in each config (one cmake build per config)."""
+    built = Built()
+    suites = list(suites)
+    if not exercises:
+        return built
+    targets: list[str] = []
+    for ex in exercises:
+        for suite in suites:
+            if suite == "hidden" and not has_hidden(ws.source, ex):
+                continue
+            targets.append(build_mod.test_target(ex, suite))
+    for config in configs:
+        extra = [SHIM_TARGET] if run.PRELOAD.get(config) else []
+        log_path = ws.logs() / f"build-{config}.log"
+        result = build_mod.build(ws.source, ws.build_dir(config), config, exercises,
+                                 targets + extra, log_path)
+        built.builds[config] = result
+        if sandbox.is_root() and not sandbox.world_reachable(result.build_dir / "bin"):
+            built.exec_roots[config] = _readable_copy(ws, result)
+        what = f"{label} " if label else ""
+        status = "ok" if result.ok else f"FAILED ({', '.join(result.failed_targets)})"
+        progress.line(f"{what}build {config}: {status} in {result.seconds:.1f} s")
+    return built
+
+
+def _readable_copy(ws: Workspace, result: build_mod.BuildResult) -> Path:
+    """Copy the test binaries and the shim where the sandbox uid can execute them."""
+    root = ws.exec_copies() / result.config
+    sources = [result.build_dir / "bin" / t for t in result.ok_targets if (result.build_dir / "bin" / t).is_file()]
+    sandbox.prepare_readable(sources, root / "bin")
+    shim = result.build_dir / run.SHIM
+    if shim.is_file():
+        sandbox.prepare_readable([shim], root / "lib")
+    return root
+
+
+def run_context(built: Built, configs: Iterable[str]) -> run.RunContext:
+    preload: dict[str, str] = {}
+    prefixes: dict[str, list[str]] = {}
+    for config in configs:
+        prefixes[config] = sandbox.tsan_prefix() if config == "tsan" else []
+        root = built.exec_root(config)
+        value = preload_value(config, root / run.SHIM) if root is not None else None
+        if value:
+            preload[config] = value
+    return run.RunContext(preload, prefixes)
+
+
+_runtimes: dict[str, str | None] = {}
+
+
+def runtime_library(name: str) -> str | None:
+    """Absolute path of a compiler runtime such as libtsan.so (g++ -print-file-name)."""
+    if name not in _runtimes:
+        try:
+            out = subprocess.run(["g++", f"-print-file-name={name}"], capture_output=True,
+                                 text=True, timeout=30).stdout.strip()
+            _runtimes[name] = out if os.path.isabs(out) and os.path.exists(out) else None
+        except (OSError, subprocess.TimeoutExpired):
+            _runtimes[name] = None
+    return _runtimes[name]
+
+
+def preload_value(config: str, shim: Path) -> str | None:
+    """LD_PRELOAD for a configuration (see run.PRELOAD), or None when not preloading."""
+    mode = run.PRELOAD.get(config)
+    if mode is None or not shim.is_file():
+        return None
+    if mode == "after_runtime":
+        runtime = runtime_library(run.RUNTIME_LIB.get(config, ""))
+        return f"{runtime}:{shim}" if runtime else None
+    return str(shim)
+
+
+def restrict(tests: Iterable[RubricTest], configs: list[str], suites: Iterable[str]) -> list[RubricTest]:
+    """The rubric tests of the chosen suites, each limited to the chosen configurations
+    (a test none of whose configurations is chosen is left out)."""
+    chosen: list[RubricTest] = []
+    suites = set(suites)
+    for t in tests:
+        if t.suite not in suites:
+            continue
+        cs = tuple(c for c in t.configs if c in configs)
+        if cs:
+            chosen.append(dataclasses.replace(t, configs=cs))
+    return chosen
+
+
+def make_jobs(exercise: str, tests: Iterable[RubricTest], built: Built, seed: int | None,
+              run_index: int = 0, build_errors: Mapping[str, str] | None = None) -> list[run.Job]:
+    jobs: list[run.Job] = []
+    for t in tests:
+        for config in t.configs:
+            binary = built.binary(config, exercise, t.suite)
+            jobs.append(run.Job(exercise=exercise, suite=t.suite, test=t.id, config=config,
+                                binary=binary, timeout_s=t.timeout_s,
+                                seed=seed if seed is not None else new_seed(), run_index=run_index,
+                                build_error=(build_errors or {}).get(config, "")))
+    return jobs
+
+
+def discovered_public_tests(built: Built, exercise: str, configs: list[str]) -> list[RubricTest]:
+    """Without a rubric (a student bundle), every public test is worth one point."""
+    for config in configs:
+        binary = built.binary(config, exercise, "public")
+        if binary is None:
+            continue
+        names, _ = run.list_tests(binary, config, prefix=sandbox.tsan_prefix() if config == "tsan" else [])
+        if names:
+            return [RubricTest(n, "public", 1.0, "", tuple(configs), DEFAULT_TIMEOUT_S) for n in names]
+    return []
+
+
+def _batch_line(progress: Progress, label: str, outcomes: list[run.Outcome], seconds: float) -> None:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    progress.line(f"{label}: {len(outcomes)} test runs in {seconds:.1f} s ({summary or 'none'})")
+
+
+def run_batch(jobs: list[run.Job], context: run.RunContext, parallel: int,
+              progress: Progress, label: str) -> list[run.Outcome]:
+    t0 = time.monotonic()
+    outcomes = run.run_jobs(jobs, parallel=parallel, context=context)
+    _batch_line(progress, label, outcomes, time.monotonic() - t0)
+    return outcomes
+
+
+def build_display(ws: Workspace, config: str, suite: str) -> str:
+    """How a rerun command names the build tree: the student's own (cmake --preset
+    <config> builds into build/<config>) for public tests, the grader's work area for
+    hidden ones, which only exist there."""
+    return f"build/{config}" if suite == "public" else str(ws.build_dir(config))
+
+
+def rerun_parts(ws: Workspace, config: str, exercise: str, suite: str,
+                context: run.RunContext) -> tuple[str, list[str], dict[str, str]]:
+    """(binary, argv prefix, environment) of the command that reruns a test by hand."""
+    root = build_display(ws, config, suite)
+    binary = f"{root}/bin/{build_mod.test_target(exercise, suite)}"
+    env: dict[str, str] = {}
+    if config in context.preload:
+        shim = f"{root}/{run.SHIM}"
+        runtime = runtime_library(run.RUNTIME_LIB.get(config, "")) if run.PRELOAD.get(config) == "after_runtime" else None
+        env["LD_PRELOAD"] = f"{runtime}:{shim}" if runtime else shim
+    return binary, context.prefixes.get(config, []), env
+
+
+def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str, ...],
+             configs: list[str], ws: Workspace, jobs: int, seed: int | None,
+             progress: Progress, verb: str, submission_label: str | None = None) -> Results:
+    """Grade one submission: the whole pipeline for grade and check. The caller holds
+    the work-dir lock."""
+    t_start = time.monotonic()
+    started = now()
+    exercises = {n: kit.exercise(n) for n in names}
+    rubrics = {n: kit.rubric(n) for n in names}
+    for n in names:
+        if "hidden" in suites and rubrics[n] is None:
+            raise KitError(f"exercise {n} has no tests/hidden/{n}/rubric.toml: cannot grade it")
+
+    owned = {n: exercises[n].owned for n in names}
+    taken = intake_mod.intake(submission, ws.work / "staging", owned)
+    notes = list(taken.notes)
+    complete = [n for n in names if taken.exercises[n].complete]
+    progress.line(f"intake: {len(complete)}/{len(names)} exercises complete"
+                  + (f" ({len(notes)} notes)" if notes else ""))
+    ws.prepare(kit.root, {n: taken.exercises[n].files for n in complete})
+    paths = feedback.PathMap.for_workspace(ws.source, owned)
+
+    built = build_all(ws, complete, configs, suites, progress)
+    compile_fb: dict[str, dict[str, feedback.CompileFeedback]] = {n: {} for n in names}
+    for config, b in built.builds.items():
+        if b.ok:
+            continue
+        fb = feedback.compile_errors(b.log, paths)
+        for n in complete:
+            if any(t.startswith(f"{n}_") for t in b.failed_targets):
+                compile_fb[n][config] = fb
+
+    plans: dict[str, list[RubricTest]] = {}
+    all_jobs: list[run.Job] = []
+    for n in complete:
+        rubric = rubrics[n]
+        if rubric is not None:
+            tests = restrict(rubric.tests, configs, suites)
+        else:
+            tests = discovered_public_tests(built, n, configs)
+        plans[n] = tests
+        errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
+        all_jobs += make_jobs(n, tests, built, seed, build_errors=errors)
+    context = run_context(built, configs)
+    outcomes = run_batch(all_jobs, context, jobs, progress, "tests") if all_jobs else []
+    by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
+    for o in outcomes:
+        by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o
+
+    results: list[ExerciseResult] = []
+    for n in names:
+        ex = exercises[n]
+        status_intake = taken.exercises[n]
+        messages: list[str] = []
+        if n not in complete:
+            problems = [f"missing {n}/{m}" for m in status_intake.missing] + status_intake.invalid
+            if taken.rejected:
+                problems.insert(0, f"submission rejected: {taken.rejected}")
+            messages.append("not graded: " + "; ".join(problems))
+            rubric = rubrics[n]
+            tests = restrict(rubric.tests, configs, suites) if rubric is not None else []
+            scored = score.score_exercise(n, tests, {}, graded=False)
+            results.append(ExerciseResult.from_score(ex.title, scored, "not_submitted", {}, {}, messages))
+            continue
+        findings = lint.scan(status_intake.files, ex.forbidden)
+        scored = score.score_exercise(n, plans[n], by_exercise[n], findings)
+        builds: dict[str, BuildSummary] = {}
+        for config, b in built.builds.items():
+            mine = [t for t in b.failed_targets if t.startswith(f"{n}_")]
+            builds[config] = BuildSummary(config, not mine, b.seconds, mine, compile_fb[n].get(config))
+        run_fb: dict[str, dict[str, feedback.RunFeedback | None]] = {}
+        for t in plans[n]:
+            per: dict[str, feedback.RunFeedback | None] = {}
+            for c in t.configs:
+                o = by_exercise[n].get((t.id, c))
+                if o is None:
+                    per[c] = None
+                    continue
+                binary, prefix, env = rerun_parts(ws, c, n, t.suite, context)
+                per[c] = feedback.for_run(o, paths, binary, prefix, env)
+            run_fb[t.id] = per
+        status = "build_failed" if any(not b.ok for b in builds.values()) else "graded"
+        if rubrics[n] is None:
+            messages.append("no rubric in this kit: every public test counts one point")
+        results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages))
+
+    return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
+                   started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,
+                   exercises=results, notes=notes,
+                   environment={"jobs": jobs, "root_sandbox": sandbox.is_root(),
+                                "network_isolated": sandbox.network_isolation()})
+
+
+def parse_configs(text: str | None, default: Iterable[str] = DEFAULT_CONFIGS) -> list[str]:
+    from grader.errors import UsageError
+    from grader.kit import KNOWN_CONFIGS
+    if not text:
+        return list(default)
+    configs = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in configs if c not in KNOWN_CONFIGS]
+    if bad or not configs:
+        raise UsageError(f"--configs: unknown configuration {', '.join(bad) or '(empty)'}; "
+                         f"choose from {', '.join(KNOWN_CONFIGS)}")
+    return list(dict.fromkeys(configs))

@@ -1,0 +1,244 @@
+"""Run one untrusted process with the limits of DESIGN section 6.
+
+A fresh temporary working directory (HOME and TMPDIR too), a scrubbed environment, stdin
+from /dev/null, stdout+stderr to a file, its own session and process group, a wall-clock
+limit after which the whole group is SIGKILLed, RLIMIT_CPU/FSIZE/CORE and a process cap;
+never RLIMIT_AS (the sanitizers reserve terabytes of address space). As root the process
+runs as an unprivileged uid per job slot so RLIMIT_NPROC applies, and every process left
+of that uid is killed afterwards; where the platform allows it has no network.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LAUNCHER = Path(__file__).with_name("_launch.py")
+BASE_UID = 64000
+SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+HEAD_BYTES = 64 << 10
+TAIL_BYTES = 16 << 10
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 30.0
+    cpu_s: int | None = None        # default: timeout_s x cores + 10
+    fsize_bytes: int = 64 << 20
+    max_processes: int = 1024       # threads count too (RLIMIT_NPROC counts tasks)
+    nofile: int = 4096
+
+
+@dataclass
+class ProcessResult:
+    argv: list[str]
+    returncode: int | None          # exit status, or None when killed by a signal
+    signal: int | None              # the terminating signal, if any
+    timed_out: bool                 # killed by the grader at the wall-clock limit
+    output: str                     # stdout+stderr, truncated in the middle
+    output_bytes: int               # size before truncation
+    wall_s: float
+    files: dict[str, bytes] = field(default_factory=dict)  # requested files read back from cwd
+
+    @property
+    def signal_name(self) -> str | None:
+        if self.signal is None:
+            return None
+        try:
+            return signal.Signals(self.signal).name
+        except ValueError:
+            return f"signal {self.signal}"
+
+
+_probe_lock = threading.Lock()
+_net_isolation: bool | None = None
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def network_isolation() -> bool:
+    """Whether unshare(CLONE_NEWNET) works here; probed once per grader process."""
+    global _net_isolation
+    with _probe_lock:
+        if _net_isolation is None:
+            try:
+                rc = subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "--unshare-net",
+                                     "--probe", "--", "true"], stdin=subprocess.DEVNULL,
+                                    capture_output=True, timeout=20).returncode
+            except (OSError, subprocess.TimeoutExpired):
+                rc = 1
+            _net_isolation = rc == 0
+        return _net_isolation
+
+
+def slot_uid(slot: int) -> int:
+    return BASE_UID + slot
+
+
+def scrubbed_env(cwd: Path, extra: dict[str, str]) -> dict[str, str]:
+    """Nothing of the grader's environment leaks in except what a test needs."""
+    env = {"PATH": SAFE_PATH, "HOME": str(cwd), "TMPDIR": str(cwd), "LANG": "C.UTF-8",
+           "LC_ALL": "C.UTF-8"}
+    env.update(extra)
+    return env
+
+
+def read_truncated(path: Path, head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> tuple[str, int]:
+    """The first `head` and last `tail` bytes of a file, with a marker for what was cut."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            if size <= head + tail:
+                data = f.read()
+                return data.decode("utf-8", "replace"), size
+            first = f.read(head)
+            f.seek(size - tail)
+            last = f.read()
+    except OSError:
+        return "", 0
+    cut = size - head - tail
+    text = (first.decode("utf-8", "replace") + f"\n[... {cut} bytes of output omitted ...]\n"
+            + last.decode("utf-8", "replace"))
+    return text, size
+
+
+def _user_task_count(uid: int) -> int:
+    """Tasks (threads included) of a uid, since RLIMIT_NPROC counts those."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1").strip() or 1)
+    return count
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process of uid, from a child that runs as that uid (see _launch)."""
+    subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "--kill-uid", str(uid)],
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def world_reachable(path: Path) -> bool:
+    """Whether any user can reach `path`: every ancestor searchable by others."""
+    p = path.resolve()
+    for d in [p, *p.parents]:
+        try:
+            if not d.stat().st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def prepare_readable(paths: list[Path], dest: Path) -> dict[Path, Path]:
+    """Copy binaries into a world-readable directory, because the kit may live where the
+    unprivileged uid cannot reach (e.g. under /root)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for d in [dest, *dest.parents]:
+        if d == Path(tempfile.gettempdir()) or d == Path("/"):
+            break
+        os.chmod(d, 0o755)
+    copies: dict[Path, Path] = {}
+    for p in paths:
+        target = dest / p.name
+        shutil.copy2(p, target)
+        os.chmod(target, 0o755)
+        copies[p] = target
+    return copies
+
+
+def run(argv: list[str], *, env: dict[str, str] | None = None, limits: Limits = Limits(),
+        slot: int = 0, read_back: tuple[str, ...] = (), cwd_env: tuple[str, ...] = (),
+        isolate_network: bool = True) -> ProcessResult:
+    """Run argv sandboxed and wait for it. `cwd_env` names environment variables whose
+    value is a file name to be placed inside the fresh cwd (e.g. the result file);
+    `read_back` names files of the cwd to return (capped at 1 MiB each)."""
+    cwd = Path(tempfile.mkdtemp(prefix="lockstep-run-"))
+    outdir = Path(tempfile.mkdtemp(prefix="lockstep-out-"))
+    uid = slot_uid(slot) if is_root() else None
+    try:
+        extra = dict(env or {})
+        for key in cwd_env:
+            extra[key] = str(cwd / extra[key])
+        full_env = scrubbed_env(cwd, extra)
+        cpu = limits.cpu_s or int(limits.timeout_s * (os.cpu_count() or 1)) + 10
+        launcher = [sys.executable, "-I", "-S", str(LAUNCHER), "--cpu", str(cpu),
+                    "--fsize", str(limits.fsize_bytes), "--nofile", str(limits.nofile)]
+        if uid is not None:
+            os.chown(cwd, uid, uid)
+            launcher += ["--uid", str(uid), "--gid", str(uid), "--nproc", str(limits.max_processes)]
+        else:
+            launcher += ["--nproc", str(_user_task_count(os.getuid()) + limits.max_processes)]
+        if isolate_network and network_isolation():
+            launcher.append("--unshare-net")
+        out_path = outdir / "output"
+        t0 = time.monotonic()
+        timed_out = False
+        with out_path.open("wb") as out:
+            proc = subprocess.Popen(launcher + ["--", *argv], cwd=cwd, env=full_env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True, close_fds=True)
+            try:
+                proc.wait(timeout=limits.timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid)
+                proc.wait(timeout=30)
+            wall = time.monotonic() - t0
+            # Leftovers: the group (daemons that kept it) and, as root, the whole uid.
+            _kill_group(proc.pid)
+            if uid is not None:
+                kill_uid(uid)
+        rc = proc.returncode
+        output, size = read_truncated(out_path)
+        files: dict[str, bytes] = {}
+        for name in read_back:
+            p = cwd / name
+            try:
+                if p.is_file() and not p.is_symlink():
+                    with p.open("rb") as f:
+                        files[name] = f.read(1 << 20)
+            except OSError:
+                pass
+        return ProcessResult(argv=list(argv), returncode=rc if rc >= 0 else None,
+                             signal=-rc if rc < 0 else None, timed_out=timed_out,
+                             output=output, output_bytes=size, wall_s=wall, files=files)
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
+        shutil.rmtree(outdir, ignore_errors=True)
+
+
+def tsan_prefix() -> list[str]:
+    """TSan maps its shadow at fixed addresses: with more ASLR bits than it supports,
+    run the test with randomisation disabled (DESIGN section 4)."""
+    try:
+        bits = int(Path("/proc/sys/vm/mmap_rnd_bits").read_text().strip())
+    except (OSError, ValueError):
+        return []
+    if bits > 30 and shutil.which("setarch"):
+        return ["setarch", platform.machine(), "-R"]
+    return []

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <ostream>
 #include <thread>
 
@@ -49,7 +50,11 @@ class Probe {
   explicit Probe(Body body)
       : thread_([this, body = std::move(body)]() mutable {
           tid_.store(stress::current_tid());
-          body();
+          try {
+            body();
+          } catch (...) {
+            error_ = std::current_exception();  // read by join() after the thread ends
+          }
           finished_.store(true);
         }) {}
   Probe(const Probe&) = delete;
@@ -73,11 +78,18 @@ class Probe {
     }
   }
   [[nodiscard]] bool finished() const { return finished_.load(); }
-  void join() { thread_.join(); }
+  // Joins the thread and rethrows what its body threw (e.g. not_implemented).
+  void join() {
+    thread_.join();
+    if (error_) {
+      std::rethrow_exception(error_);
+    }
+  }
 
  private:
   std::atomic<pid_t> tid_{0};
   std::atomic<bool> finished_{false};
+  std::exception_ptr error_;
   std::thread thread_;
 };
 

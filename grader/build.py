@@ -8,6 +8,7 @@ raises, with the Debian command to install what is missing when the log names it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -84,10 +85,14 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
     """Run cmake's configure step unless this build dir was configured with the same
     arguments already (cmake --build reruns it by itself when a CMakeLists changes)."""
     cmd = configure_command(source, build_dir, config, exercises)
+    # cmake --build reruns configure when a CMakeLists changes, but not when the presets do.
+    presets = source / "CMakePresets.json"
+    key = {"cmd": cmd, "presets": hashlib.sha256(presets.read_bytes()).hexdigest()
+           if presets.is_file() else None}
     stamp = build_dir / ".lockstep-configure.json"
     if (build_dir / "CMakeCache.txt").is_file() and stamp.is_file():
         try:
-            if json.loads(stamp.read_text()) == cmd:
+            if json.loads(stamp.read_text()) == key:
                 return ""
         except (OSError, ValueError):
             pass
@@ -98,7 +103,7 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
     if rc != 0:
         stamp.unlink(missing_ok=True)
         raise configure_failure(config, log, log_path)
-    stamp.write_text(json.dumps(cmd))
+    stamp.write_text(json.dumps(key))
     return log
 
 

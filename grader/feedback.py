@@ -138,8 +138,11 @@ def for_run(outcome: Outcome, paths: PathMap, binary_display: str,
         details = _clip(outcome.details, 15)
     else:
         details = _clip(paths.rewrite(outcome.details))
+    reason = paths.rewrite(outcome.reason)
+    if details.startswith(reason):  # the watchdog's line is both the reason and the report's head
+        details = details[len(reason):].lstrip("\n")
     return RunFeedback(
-        status=outcome.status, reason=paths.rewrite(outcome.reason), details=details,
+        status=outcome.status, reason=reason, details=details,
         location=student_location(details, paths), seed=outcome.seed,
         rerun=None if outcome.status == "passed" else rerun_command(outcome, binary_display, prefix, env),
         duration_ms=outcome.duration_ms, exit_code=outcome.exit_code, signal=outcome.signal,

@@ -157,7 +157,7 @@ def _from_zip(src: Path, staging: Path, budget: _Budget, notes: list[str]) -> No
             if stat.S_ISLNK(mode):
                 notes.append(f"skipped symlink {rel}")
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: archivers that set no type
                 notes.append(f"skipped special file {rel}")
                 continue
             if info.file_size > budget.limits.max_total_bytes:

@@ -181,6 +181,22 @@ def discovered_public_tests(built: Built, exercise: str, configs: list[str]) -> 
     return []
 
 
+def listed_tests(built: Built, exercise: str, configs: list[str], suites: Iterable[str]
+                 ) -> dict[tuple[str, str], set[str]]:
+    """(config, suite) -> the tests its binary lists; absent when listing failed (a
+    submission crashing in a static initialiser: every test then reports that itself)."""
+    listed: dict[tuple[str, str], set[str]] = {}
+    for config in configs:
+        for suite in suites:
+            binary = built.binary(config, exercise, suite)
+            if binary is None:
+                continue
+            names, error = run.list_tests(binary, config, prefix=sandbox.tsan_prefix() if config == "tsan" else [])
+            if not error:
+                listed[(config, suite)] = set(names)
+    return listed
+
+
 def _batch_line(progress: Progress, label: str, outcomes: list[run.Outcome], seconds: float) -> None:
     counts: dict[str, int] = {}
     for o in outcomes:
@@ -251,6 +267,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
 
     plans: dict[str, list[RubricTest]] = {}
     all_jobs: list[run.Job] = []
+    absent: list[run.Outcome] = []
     for n in complete:
         rubric = rubrics[n]
         if rubric is not None:
@@ -259,9 +276,19 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             tests = discovered_public_tests(built, n, configs)
         plans[n] = tests
         errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
-        all_jobs += make_jobs(n, tests, built, seed, build_errors=errors)
+        listed = listed_tests(built, n, configs, {t.suite for t in tests})
+        for job in make_jobs(n, tests, built, seed, build_errors=errors):
+            names_in_binary = listed.get((job.config, job.suite))
+            if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
+                absent.append(run.Outcome(job=job, status="no_record", seed=job.seed, reason=(
+                    f"the kit's {job.suite} test binary has no test {job.test} (a kit problem: "
+                    "run selfcheck)")))
+                notes.append(f"kit problem: {job.test} is in the rubric but not in the {job.config} binary")
+            else:
+                all_jobs.append(job)
     context = run_context(built, configs)
     outcomes = run_batch(all_jobs, context, jobs, progress, "tests") if all_jobs else []
+    outcomes += absent
     by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
     for o in outcomes:
         by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o

@@ -150,7 +150,7 @@ def sanitizer_kind(output: str) -> tuple[str, int] | None:
 
 def _short_ub(message: str) -> str:
     """'load of misaligned address 0x1234 for type ...' -> 'load of misaligned address'."""
-    cut = re.split(r" 0x[0-9a-fA-F]+| address \S+|: ", message, maxsplit=1)[0]
+    cut = re.split(r" 0x[0-9a-fA-F]+|: ", message, maxsplit=1)[0]
     cut = cut.strip()
     return cut if len(cut) <= 80 else cut[:77] + "..."
 

@@ -10,6 +10,8 @@ of that uid is killed afterwards; where the platform allows it has no network.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import platform
 import shutil
@@ -21,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 LAUNCHER = Path(__file__).with_name("_launch.py")
 BASE_UID = 64000
@@ -82,8 +85,35 @@ def network_isolation() -> bool:
         return _net_isolation
 
 
+UID_RANGE = 1000
+_UID_LOCKS = Path(tempfile.gettempdir()) / "lockstep-uids"
+
+
 def slot_uid(slot: int) -> int:
     return BASE_UID + slot
+
+
+@contextlib.contextmanager
+def exclusive_uid(slot: int) -> Iterator[int]:
+    """An unprivileged uid no other test process uses meanwhile, even one of another
+    grader on this machine: each uid is held with an fcntl lock for the run, because the
+    sweep after a run kills every process of that uid."""
+    _UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for i in range(UID_RANGE):
+        uid = slot_uid((slot + i) % UID_RANGE)
+        f = open(_UID_LOCKS / f"{uid}.lock", "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            continue
+        try:
+            yield uid
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+            f.close()
+        return
+    raise RuntimeError("no free sandbox uid")
 
 
 def scrubbed_env(cwd: Path, extra: dict[str, str]) -> dict[str, str]:
@@ -177,9 +207,16 @@ def run(argv: list[str], *, env: dict[str, str] | None = None, limits: Limits = 
     """Run argv sandboxed and wait for it. `cwd_env` names environment variables whose
     value is a file name to be placed inside the fresh cwd (e.g. the result file);
     `read_back` names files of the cwd to return (capped at 1 MiB each)."""
+    if not is_root():
+        return _run(argv, env, limits, None, read_back, cwd_env, isolate_network)
+    with exclusive_uid(slot) as uid:
+        return _run(argv, env, limits, uid, read_back, cwd_env, isolate_network)
+
+
+def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int | None,
+         read_back: tuple[str, ...], cwd_env: tuple[str, ...], isolate_network: bool) -> ProcessResult:
     cwd = Path(tempfile.mkdtemp(prefix="lockstep-run-"))
     outdir = Path(tempfile.mkdtemp(prefix="lockstep-out-"))
-    uid = slot_uid(slot) if is_root() else None
     try:
         extra = dict(env or {})
         for key in cwd_env:

@@ -105,8 +105,17 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
     if missing:
         problems.append(f"{name}/{impl.label}: missing {', '.join(missing)} in {impl.directory}")
         return None
+    if impl.kind == "mutant" and impl.mutant is not None and quick:
+        chosen = [t for t in tests if t.id in set(impl.mutant.must_fail)]
+    else:
+        chosen = tests
+    # Build only what the chosen tests need (a quick mutant run skips unused configs); the
+    # first implementation builds everything, for the rubric <-> binaries check.
+    need_configs = configs if first else [c for c in configs if any(c in t.configs for t in chosen)]
+    need_suites = ("hidden", "public") if first else tuple(s for s in ("hidden", "public")
+                                                           if any(t.suite == s for t in chosen))
     ws.prepare(kit.root, {name: files})
-    built = pipeline.build_all(ws, [name], configs, ("hidden", "public"), progress, label=f"{name}/{impl.label}")
+    built = pipeline.build_all(ws, [name], need_configs, need_suites, progress, label=f"{name}/{impl.label}")
     report = ImplReport(impl, built=all(b.ok for b in built.builds.values()))
     if not report.built:
         failed = {c: b.failed_targets for c, b in built.builds.items() if not b.ok}
@@ -115,10 +124,6 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
             return report
     if first:
         check_consistency(name, rubric_tests, built, configs, problems)
-    if impl.kind == "mutant" and impl.mutant is not None and quick:
-        chosen = [t for t in tests if t.id in set(impl.mutant.must_fail)]
-    else:
-        chosen = tests
     all_jobs: list[run_mod.Job] = []
     for r in range(runs):
         all_jobs += pipeline.make_jobs(name, chosen, built, seed=None, run_index=r)

@@ -48,6 +48,7 @@ TEST(ChannelBlocking, EveryBlockedSenderGetsInAsRoomAppears) {
   ASSERT_EQ(ch.send(-1), SendStatus::sent);
   std::array<SendStatus, kSenders> statuses{};
   std::vector<std::unique_ptr<Probe>> senders;
+  senders.reserve(kSenders);
   for (int i = 0; i < kSenders; ++i) {
     senders.push_back(std::make_unique<Probe>([&, i] { statuses.at(i) = ch.send(i); }));
   }
@@ -55,6 +56,7 @@ TEST(ChannelBlocking, EveryBlockedSenderGetsInAsRoomAppears) {
     sender->wait_until_blocked();
   }
   std::vector<int> received;
+  received.reserve(kSenders + 1);
   for (int i = 0; i <= kSenders; ++i) {
     auto value = ch.recv();
     ASSERT_TRUE(value.has_value());

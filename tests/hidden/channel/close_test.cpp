@@ -75,6 +75,7 @@ TEST(ChannelClose, EveryBlockedReceiverWakes) {
   std::array<std::optional<int>, kReceivers> got;
   got.fill(-1);
   std::vector<std::unique_ptr<Probe>> receivers;
+  receivers.reserve(kReceivers);
   for (std::size_t i = 0; i < kReceivers; ++i) {
     receivers.push_back(std::make_unique<Probe>([&, i] { got.at(i) = ch.recv(); }));
   }

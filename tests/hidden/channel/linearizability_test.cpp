@@ -23,6 +23,7 @@ struct Round {
   std::size_t ops_per_thread;
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(const Round& round, std::ostream* out) {
   *out << "capacity " << round.capacity << ", " << round.threads << " threads x "
        << round.ops_per_thread << " calls";

@@ -28,6 +28,7 @@ std::string shape_name(const testing::TestParamInfo<Shape>& info) {
          std::to_string(info.param.producers) + "_c" + std::to_string(info.param.consumers);
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(const Shape& shape, std::ostream* out) {
   *out << "capacity " << shape.capacity << ", " << shape.producers << " producers, "
        << shape.consumers << " consumers";

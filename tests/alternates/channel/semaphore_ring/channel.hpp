@@ -2,24 +2,24 @@
 
 // lockstep::channel — a bounded multi-producer multi-consumer channel with backpressure.
 //
-// Alternate solution: a ring of slots allocated once, and two counting
-// semaphores that count its free slots and its filled slots. A sender takes a free-slot
-// permit (waiting for one under Overflow::block), puts its value in and gives a
+// Alternate solution: a ring of slots allocated once, and two C++20 counting semaphores
+// that count its free slots and its filled slots. A sender takes a free-slot permit
+// (acquire, try_acquire or a timed acquire, by the call), puts its value in and releases a
 // filled-slot permit; a receiver does the opposite. A short mutex guards only the ring's
-// indices, its slots and the closed flag; nobody ever waits for a permit while holding it.
+// indices, its slots and the closed flag; nobody waits for a permit while holding it.
 //
 // The state under the mutex is the truth; the semaphores lag it by the operations in
 // flight (a thread that holds a permit and has not yet taken the mutex, or has left the
 // mutex and not yet released the other kind). While the channel is open:
 //
-//   (F) free_  + free permits held in flight   == capacity - count_
-//   (R) filled_ + filled permits held in flight == count_
+//   (F) free_   + free permits in flight   == capacity - count_
+//   (R) filled_ + filled permits in flight == count_
 //
 // so a thread holding a free permit always finds room, and one holding a filled permit
 // always finds a value. close() adds one wake-up token to each semaphore (see close()).
 // Every operation takes effect at one instant under the mutex, which makes the channel
-// linearizable; the try_ calls decide "full" and "empty" there, never from a permit
-// count that may be held in flight.
+// linearizable: the try_ calls and the last look of the timed calls decide "full" and
+// "empty" there, never from a permit count that may be held in flight.
 
 #include <algorithm>
 #include <atomic>
@@ -104,10 +104,12 @@ class Channel {
   using Semaphore = std::counting_semaphore<>;
 
   // The longest a waiter sleeps in one call into the semaphore before it looks again.
-  // libstdc++'s counting_semaphore can miss a wake-up under contention (GCC bug 98033:
-  // acquire() may sleep on a stale count while permits are available, until some later
-  // release finds the count at zero); waiting in bounded slices turns such a miss into a
-  // delay of at most one slice instead of a hang.
+  // libstdc++'s counting_semaphore can miss a wake-up under contention (GCC bugzilla
+  // 98033): release() wakes sleepers only when the count was zero, and a waiter compares
+  // the futex word against a count it read before its last failed try, so it can fall
+  // asleep while permits are available and stay asleep until the count next rises from
+  // zero, which may be never. Waiting in bounded slices turns such a miss into a delay of
+  // at most one slice instead of a hang.
   static constexpr Clock::duration kWakeSlice = std::chrono::milliseconds(20);
 
   static std::size_t checked_capacity(std::size_t capacity);
@@ -124,8 +126,6 @@ class Channel {
   // The calling thread holds a filled-slot permit: take the oldest value (or nullopt when
   // the permit was close's wake-up token and the ring is empty).
   std::optional<T> take(detail::HeldPermit& item);
-  // The oldest value leaves the ring; the mutex is held and count_ > 0.
-  T pop_locked();
   // The slot after `index` in the ring.
   [[nodiscard]] std::size_t next(std::size_t index) const noexcept {
     return index + 1 == slots_.size() ? 0 : index + 1;
@@ -350,31 +350,25 @@ std::optional<T> Channel<T>::recv_until(std::optional<Clock::time_point> deadlin
 
 template <class T>
 std::optional<T> Channel<T>::take(detail::HeldPermit& item) {
-  std::optional<T> value;
+  std::optional<T> value;  // the only object returned, so it is constructed in place
   {
     std::lock_guard lock(mutex_);
     if (count_ == 0) {
       // By (R) an open channel has a value for every filled permit, so this permit is
       // close's wake-up token and the channel is closed and drained: `item` passes it on
       // to the next receiver.
-      return std::nullopt;
+      return value;
     }
     // After close, the token may be spent on a value here; that value's own permit then
     // stays in circulation as the token, so no value is ever left behind.
-    value.emplace(pop_locked());
+    auto& slot = slots_[head_];
+    value.emplace(std::move(*slot));  // if the move throws, nothing changed
+    slot.reset();
+    head_ = next(head_);
+    --count_;
     item.spend();
   }
   free_.release();  // (F): the slot's permit, given after the value left the ring
-  return value;
-}
-
-template <class T>
-T Channel<T>::pop_locked() {
-  auto& slot = slots_[head_];
-  T value(std::move(*slot));  // if this throws, nothing changed
-  slot.reset();
-  head_ = next(head_);
-  --count_;
   return value;
 }
 

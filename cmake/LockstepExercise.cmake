@@ -34,9 +34,6 @@ function(lockstep_add_test_executable target name)
   add_executable(${target} ${ARGN})
   target_link_libraries(${target} PRIVATE lockstep::${name} lockstep::harness
                                           lockstep::warnings)
-  if(LOCKSTEP_SANITIZER STREQUAL "tsan")
-    target_link_libraries(${target} PRIVATE lockstep::tsan_yield)
-  endif()
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST NO_PRETTY_VALUES
                        PROPERTIES TIMEOUT ${LOCKSTEP_TEST_TIMEOUT} LABELS ${name})
 endfunction()

@@ -18,7 +18,6 @@ DEFAULT_CONFIGS = ("asan", "tsan")
 DEFAULT_TIMEOUT_S = 30.0
 # Suite.Test, with the optional prefixes and suffixes of parameterised and typed tests.
 _TEST_ID = re.compile(r"^[A-Za-z0-9_/]+\.[A-Za-z0-9_/]+$")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -316,9 +315,3 @@ def load_alternate(directory: Path, exercise: str) -> Alternate:
     path = directory / "variant.toml"
     f = _Fields(path, _read_toml(path))
     return Alternate(exercise, directory.name, directory, f.get("design", str, ""))
-
-
-def validate_names(names: list[str]) -> None:
-    for n in names:
-        if not _NAME.match(n):
-            raise KitError(f"exercise name {n!r} must be lower_snake_case")

@@ -37,13 +37,22 @@ SANITIZER_ENV: dict[str, dict[str, str]] = {
 YIELD_PERMILLE: dict[str, int] = {"tsan": 30}
 WAIT_DELAY_US = 200
 SHIM = "lib/liblockstep_wait_delay.so"
-# Which configurations preload the wait-delay shim, and how. "after_runtime": the
-# sanitizer's runtime first, then the shim (the interceptor's REAL() call then lands in the
-# shim, which forwards to libc; the shim first gives TSan false "double lock" reports).
-# "direct": the shim alone. Absent: no preloading.
-PRELOAD: dict[str, str] = {"asan": "after_runtime", "tsan": "after_runtime",
-                           "release": "direct", "dev": "direct"}
-RUNTIME_LIB: dict[str, str] = {"asan": "libasan.so", "tsan": "libtsan.so"}
+# Configurations whose test processes get the wait-delay shim preloaded, and the extra
+# environment each needs for it (harness/README.md, "Wait-delay shim": ASan otherwise
+# stops with "ASan runtime does not come first in initial library list").
+PRELOAD_SHIM: dict[str, dict[str, str]] = {
+    "asan": {"ASAN_OPTIONS": "verify_asan_link_order=0"},
+    "tsan": {}, "release": {}, "dev": {},
+}
+
+
+def preload_env(config: str, shim: str) -> dict[str, str]:
+    """LD_PRELOAD and companions for running one test of `config` with the shim."""
+    if config not in PRELOAD_SHIM:
+        return {}
+    env = {"LD_PRELOAD": shim}
+    env.update(PRELOAD_SHIM[config])
+    return env
 
 
 @dataclass(frozen=True)
@@ -176,11 +185,27 @@ def parse_records(data: bytes, nonce: str, test: str) -> tuple[list[dict[str, ob
     return mine, ignored
 
 
+def _location(f: dict[str, object]) -> str:
+    """`file:line` of a gtest failure, or "" when gtest had none (an exception)."""
+    file, line = f.get("file"), f.get("line")
+    if not file or not isinstance(line, int) or line <= 0:
+        return ""
+    return f"{file}:{line}"
+
+
 def _failure_text(failures: list[dict[str, object]]) -> str:
+    """Every failure with its location, except what the reason line already says (the
+    first failure's location and first line)."""
     parts = []
-    for f in failures[:5]:
-        loc = f"{f.get('file', '?')}:{f.get('line', '?')}"
-        parts.append(f"{loc}: {str(f.get('message', '')).strip()}")
+    for i, f in enumerate(failures[:5]):
+        loc = _location(f)
+        msg = str(f.get("message", "")).strip()
+        if i == 0:
+            rest = "\n".join(msg.splitlines()[1:])
+            if rest:
+                parts.append(rest)
+            continue
+        parts.append(f"{loc}: {msg}" if loc else msg)
     if len(failures) > 5:
         parts.append(f"... and {len(failures) - 5} more failures")
     return "\n".join(parts)
@@ -245,7 +270,8 @@ def classify(job: Job, nonce: str, result: sandbox.ProcessResult, records: bytes
     if "failed" in statuses:
         first = failures[0] if failures else {}
         msg = str(first.get("message", "")).strip().splitlines()
-        return Outcome(status="failed", reason="assertion failed: " + (msg[0] if msg else "(no message)"),
+        where = f" at {_location(first)}" if _location(first) else ""
+        return Outcome(status="failed", reason=f"failed{where}: " + (msg[0] if msg else "(no message)"),
                        details=_failure_text(failures), failures=failures, **base)
     if "skipped" in statuses:
         return Outcome(status="skipped", reason="the test was skipped in this configuration",
@@ -277,7 +303,8 @@ def job_env(job: Job, nonce: str, preload: str | None = None) -> dict[str, str]:
     if job.config in YIELD_PERMILLE:
         env["LOCKSTEP_YIELD_PERMILLE"] = str(YIELD_PERMILLE[job.config])
     if preload:
-        env["LD_PRELOAD"] = preload
+        for key, value in preload_env(job.config, preload).items():
+            env[key] = f"{env[key]}:{value}" if key.endswith("SAN_OPTIONS") and key in env else value
         env["LOCKSTEP_WAIT_DELAY_US"] = str(WAIT_DELAY_US)
     return env
 
@@ -296,9 +323,9 @@ def run_one(job: Job, slot: int, preload: str | None = None,
 
 @dataclass(frozen=True)
 class RunContext:
-    """What run_one needs per configuration besides the job: LD_PRELOAD and argv prefix."""
+    """What run_one needs per configuration besides the job: the shim and argv prefix."""
 
-    preload: dict[str, str] = field(default_factory=dict)
+    preload: dict[str, str] = field(default_factory=dict)   # config -> path of the shim
     prefixes: dict[str, list[str]] = field(default_factory=dict)
 
 

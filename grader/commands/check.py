@@ -17,7 +17,7 @@ def run(*, exercise: str | None, jobs: int, work: Path | None, configs: str | No
     """Exit 0 when every public test passed, 1 otherwise, so it can gate a student's CI."""
     kit = load_kit(kit_root)
     names = kit.resolve_exercises([exercise] if exercise else None)
-    chosen = default_configs(kit, names, configs)
+    chosen = default_configs(kit, names, configs, ("public",))
     preflight.require_tools()
     wd = work_dir(kit, work)
     with WorkLock(wd):

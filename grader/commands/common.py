@@ -17,16 +17,19 @@ def work_dir(kit: Kit, work: Path | None) -> Path:
     return (work if work is not None else kit.root / ".lockstep-work").resolve()
 
 
-def default_configs(kit: Kit, names: Iterable[str], requested: str | None) -> list[str]:
-    """--configs, else every configuration the rubrics use (asan and tsan in practice)."""
+def default_configs(kit: Kit, names: Iterable[str], requested: str | None,
+                    suites: Iterable[str] = ("hidden", "public")) -> list[str]:
+    """--configs, else every configuration the rubrics use for the suites in play."""
     if requested:
         return parse_configs(requested)
+    suites = set(suites)
     used: set[str] = set()
     for n in names:
         rubric = kit.rubric(n)
         if rubric is not None:
             for t in rubric.tests:
-                used.update(t.configs)
+                if t.suite in suites:
+                    used.update(t.configs)
     if not used:
         return list(DEFAULT_CONFIGS)
     return [c for c in KNOWN_CONFIGS if c in used]

@@ -3,7 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <system_error>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -50,7 +50,8 @@ ResultListener::ResultListener(const RunConfig& config) : config_(config) {
   fd_ = ::open(config_.result_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kMode);
   if (fd_ < 0) {
     write_all(STDERR_FILENO, "lockstep: cannot open LOCKSTEP_RESULT_FILE " +
-                                 config_.result_file + ": " + std::strerror(errno) + "\n");
+                                 config_.result_file + ": " +
+                                 std::generic_category().message(errno) + "\n");
   }
 }
 

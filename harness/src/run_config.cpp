@@ -14,7 +14,7 @@ namespace {
 constexpr std::chrono::milliseconds kDefaultDeadline{60000};
 
 std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): before threads
   return value != nullptr ? std::string(value) : std::string();
 }
 
@@ -38,7 +38,7 @@ std::chrono::milliseconds read_deadline() {
 RunConfig read_run_config(const char* argv0) {
   RunConfig config;
   config.nonce = env_or_empty("LOCKSTEP_NONCE");
-  ::unsetenv("LOCKSTEP_NONCE");
+  ::unsetenv("LOCKSTEP_NONCE");  // NOLINT(concurrency-mt-unsafe): before threads
   config.result_file = env_or_empty("LOCKSTEP_RESULT_FILE");
   config.seed = stress::seed();
   config.deadline = read_deadline();

@@ -18,7 +18,8 @@ namespace lockstep::stress {
 namespace {
 
 std::uint64_t seed_from_environment() {
-  const char* text = std::getenv("LOCKSTEP_SEED");
+  // Runs once, from main before any test thread (seed() is first called there).
+  const char* text = std::getenv("LOCKSTEP_SEED");  // NOLINT(concurrency-mt-unsafe)
   if (text != nullptr) {
     std::uint64_t value = 0;
     const char* end = text + std::strlen(text);
@@ -39,8 +40,8 @@ std::uint64_t seed_from_environment() {
 }  // namespace
 
 std::uint64_t seed() {
-  static const std::uint64_t value = seed_from_environment();
-  return value;
+  static const std::uint64_t process_seed = seed_from_environment();  // thread-safe, once
+  return process_seed;
 }
 
 std::uint64_t Rng::next() {

@@ -26,7 +26,7 @@ namespace {
 
 // Under LOCKSTEP_YIELD_PERMILLE=1000 every wrapped call yields; unset, none does.
 long expected_per_call() {
-  const char* permille = std::getenv("LOCKSTEP_YIELD_PERMILLE");
+  const char* permille = std::getenv("LOCKSTEP_YIELD_PERMILLE");  // NOLINT(concurrency-mt-unsafe)
   return permille != nullptr && std::string(permille) == "1000" ? 1 : 0;
 }
 

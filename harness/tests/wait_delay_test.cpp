@@ -86,7 +86,7 @@ TEST(WaitDelayShim, TimedWaitsStillTimeOutOnTime) {
 // waits made through syscall() are measurably delayed, condition-variable waits go through
 // the shim.
 TEST(WaitDelayShim, WaitsAreDelayedWhenPreloaded) {
-  if (std::getenv("LOCKSTEP_EXPECT_WAIT_DELAY") == nullptr) {
+  if (std::getenv("LOCKSTEP_EXPECT_WAIT_DELAY") == nullptr) {  // NOLINT(concurrency-mt-unsafe)
     GTEST_SKIP() << "run by the harness_wait_delay_shim test, which preloads the shim";
   }
   constexpr int kCalls = 200;

@@ -27,12 +27,14 @@ std::uint64_t parse_u64(const char* text, std::uint64_t fallback) {
 }
 
 // Priority 101 runs it ahead of ordinary static initialisers (including gtest's).
+// NOLINTBEGIN(concurrency-mt-unsafe): getenv at load time, before any thread exists
 __attribute__((constructor(101))) void read_config() {
   constexpr std::uint64_t kMaxPermille = 1000;
   const std::uint64_t permille = parse_u64(std::getenv("LOCKSTEP_YIELD_PERMILLE"), 0);
   g_permille = static_cast<unsigned>(permille < kMaxPermille ? permille : kMaxPermille);
   g_seed = parse_u64(std::getenv("LOCKSTEP_SEED"), 0);
 }
+// NOLINTEND(concurrency-mt-unsafe)
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);

@@ -48,12 +48,14 @@ std::uint64_t parse_u64(const char* text, std::uint64_t fallback) {
   return value;
 }
 
+// NOLINTBEGIN(concurrency-mt-unsafe): getenv at load time, before any thread exists
 __attribute__((constructor)) void read_config() {
   const std::uint64_t max_us =
       parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_US"), kDefaultMaxDelayUs);
   g_max_delay_us = max_us < kMaxDelayCapUs ? max_us : kMaxDelayCapUs;
   g_seed = parse_u64(std::getenv("LOCKSTEP_SEED"), 0);
 }
+// NOLINTEND(concurrency-mt-unsafe)
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);

@@ -54,7 +54,8 @@ class Records(unittest.TestCase):
         o = classify(proc(1), rec("failed", failures=failures))
         self.assertEqual(o.status, "failed")
         self.assertIn("Expected: 1", o.reason)
-        self.assertIn("basics_test.cpp:12", o.details)
+        self.assertIn("at basics_test.cpp:12", o.reason)
+        self.assertEqual(o.details, "  Actual: 2")
 
     def test_passed_record_but_nonzero_exit_fails(self) -> None:
         o = classify(proc(3), rec())
@@ -127,6 +128,8 @@ class Listing(unittest.TestCase):
 
     def test_job_env(self) -> None:
         env = run.job_env(JOB, "abc", "/lib/x.so")
+        asan = run.job_env(run.Job("channel", "hidden", TEST, "asan", Path("/x"), 30, 7), "abc", "/s.so")
+        self.assertTrue(asan["ASAN_OPTIONS"].endswith(":verify_asan_link_order=0"), asan["ASAN_OPTIONS"])
         self.assertEqual(env["LOCKSTEP_NONCE"], "abc")
         self.assertEqual(env["LOCKSTEP_SEED"], "7")
         self.assertLess(int(env["LOCKSTEP_DEADLINE_MS"]), 30000)

@@ -1,0 +1,48 @@
+"""Small pure helpers of the pipeline: which tests run where."""
+
+from __future__ import annotations
+
+import unittest
+from pathlib import Path
+
+from grader import pipeline, sandbox
+from grader.errors import UsageError
+from grader.kit import RubricTest
+from tests.grader.helpers import TempDirTest
+
+A = RubricTest("S.A", "hidden", 2, "g", ("asan", "tsan"), 30)
+P = RubricTest("S.P", "public", 1, "g", ("tsan",), 10)
+R = RubricTest("S.R", "hidden", 1, "g", ("release",), 10)
+
+
+class Restrict(unittest.TestCase):
+    def test_suites_and_configs(self) -> None:
+        chosen = pipeline.restrict([A, P, R], ["asan"], ("hidden", "public"))
+        self.assertEqual([(t.id, t.configs) for t in chosen], [("S.A", ("asan",))])
+        chosen = pipeline.restrict([A, P, R], ["asan", "tsan"], ("public",))
+        self.assertEqual([t.id for t in chosen], ["S.P"])
+
+    def test_jobs_without_a_binary_are_not_built(self) -> None:
+        jobs = pipeline.make_jobs("channel", [A], pipeline.Built(), seed=42)
+        self.assertEqual([(j.config, j.binary, j.seed) for j in jobs], [("asan", None, 42), ("tsan", None, 42)])
+
+    def test_fresh_seeds_differ(self) -> None:
+        seeds = {j.seed for j in pipeline.make_jobs("channel", [A] * 20, pipeline.Built(), seed=None)}
+        self.assertGreater(len(seeds), 30)
+
+    def test_parse_configs(self) -> None:
+        self.assertEqual(pipeline.parse_configs("tsan, asan,tsan"), ["tsan", "asan"])
+        self.assertEqual(pipeline.parse_configs(None), ["asan", "tsan"])
+        with self.assertRaises(UsageError):
+            pipeline.parse_configs("asan,msan")
+
+
+class Reachability(TempDirTest):
+    def test_private_dir_is_not_world_reachable(self) -> None:
+        d = self.tmp / "private" / "bin"
+        d.mkdir(parents=True)
+        (self.tmp / "private").chmod(0o700)
+        self.assertFalse(sandbox.world_reachable(d))
+        (self.tmp / "private").chmod(0o755)
+        self.tmp.chmod(0o755)
+        self.assertEqual(sandbox.world_reachable(d), sandbox.world_reachable(self.tmp))

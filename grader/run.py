@@ -235,12 +235,15 @@ def classify(job: Job, nonce: str, result: sandbox.ProcessResult, records: bytes
             "or a livelock (the harness watchdog did not fire either)"),
             details=_tail(out), **base)
     san = sanitizer_kind(out)
-    if san is not None:
+    watchdog = _WATCHDOG.search(out)
+    # TSan reports the threads the watchdog leaves behind when it ends the process; the
+    # hang is the finding then, not the leak.
+    if san is not None and not (watchdog and san[0] == "thread leak"):
         kind, offset = san
         return Outcome(status="sanitizer", reason=f"sanitizer report: {kind}",
                        details=out[offset:], sanitizer=kind, **base)
-    if result.returncode == WATCHDOG_EXIT:
-        m = _WATCHDOG.search(out)
+    if result.returncode == WATCHDOG_EXIT or watchdog:
+        m = watchdog
         return Outcome(status="timeout", reason=m.group(0) if m else
                        "the harness watchdog fired: deadlock or livelock suspected",
                        details=out[m.start():] if m else _tail(out), **base)

@@ -70,6 +70,14 @@ class Records(unittest.TestCase):
 
 
 class ExitsAndSignals(unittest.TestCase):
+    def test_watchdog_hang_reported_by_tsan_as_thread_leak_is_a_timeout(self) -> None:
+        out = (output("watchdog.txt") + "\n==================\n"
+               "WARNING: ThreadSanitizer: thread leak (pid=5634)\n"
+               "  Thread T8 (tid=5643, finished) created by main thread at:\n")
+        o = classify(proc(66, out=out))
+        self.assertEqual(o.status, "timeout")
+        self.assertIn("deadlock or livelock suspected", o.reason)
+
     def test_watchdog_exit_86_is_a_timeout(self) -> None:
         o = classify(proc(86, out=output("watchdog.txt")))
         self.assertEqual(o.status, "timeout")

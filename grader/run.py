@@ -36,6 +36,9 @@ SANITIZER_ENV: dict[str, dict[str, str]] = {
 }
 YIELD_PERMILLE: dict[str, int] = {"tsan": 30}
 WAIT_DELAY_US = 200
+# One wait in ten is delayed: enough to turn lost wakeups into hangs, cheap enough that a
+# stress test with tens of thousands of hand-offs stays within a second or two.
+WAIT_DELAY_PERMILLE = 100
 SHIM = "lib/liblockstep_wait_delay.so"
 # Configurations whose test processes get the wait-delay shim preloaded, and the extra
 # environment each needs for it (harness/README.md, "Wait-delay shim": ASan otherwise
@@ -309,6 +312,7 @@ def job_env(job: Job, nonce: str, preload: str | None = None) -> dict[str, str]:
         for key, value in preload_env(job.config, preload).items():
             env[key] = f"{env[key]}:{value}" if key.endswith("SAN_OPTIONS") and key in env else value
         env["LOCKSTEP_WAIT_DELAY_US"] = str(WAIT_DELAY_US)
+        env["LOCKSTEP_WAIT_DELAY_PERMILLE"] = str(WAIT_DELAY_PERMILLE)
     return env
 
 

@@ -8,7 +8,7 @@
 // public API exactly as it is, because the tests are written against it.
 
 #include <chrono>
-#include <condition_variable>  // you will likely need these
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>

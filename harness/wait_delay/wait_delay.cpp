@@ -1,7 +1,9 @@
-// LD_PRELOAD shim: sleeps a seeded random 0..LOCKSTEP_WAIT_DELAY_US microseconds (default
-// 200) before every condition-variable wait and every futex wait made through syscall()
-// (the path of std::atomic::wait in libstdc++ 12 and of hand-written futex code), then
-// forwards to the next definition (the sanitizer's interceptor, or libc).
+// LD_PRELOAD shim: with a chance of LOCKSTEP_WAIT_DELAY_PERMILLE / 1000 (default 1000),
+// sleeps a seeded random 0..LOCKSTEP_WAIT_DELAY_US microseconds (default 200) before a
+// condition-variable wait or a futex wait made through syscall() (the path of
+// std::atomic::wait in libstdc++ 12 and of hand-written futex code), then forwards to the
+// next definition (the sanitizer's interceptor, or libc). The chance keeps hand-off-heavy
+// stress tests fast while still delaying hundreds of their waits.
 //
 // Why: a lost-wakeup bug lives in the window between checking a condition and going to
 // sleep. Widening that window makes the notify land in it almost every run, so the bug
@@ -26,11 +28,13 @@
 namespace {
 
 constexpr std::uint64_t kDefaultMaxDelayUs = 200;
+constexpr std::uint64_t kPermille = 1000;
 constexpr std::uint64_t kMaxDelayCapUs = 1'000'000;  // sanity bound: never sleep > 1 s
 
 // Written by the load-time constructor, before the program starts threads; until then
 // the delay is 0 (off), so early calls from other initialisers just forward.
 std::uint64_t g_max_delay_us = 0;
+std::uint64_t g_delay_permille = kPermille;
 std::uint64_t g_seed = 0;
 
 std::uint64_t parse_u64(const char* text, std::uint64_t fallback) {
@@ -53,6 +57,8 @@ __attribute__((constructor)) void read_config() {
   const std::uint64_t max_us =
       parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_US"), kDefaultMaxDelayUs);
   g_max_delay_us = max_us < kMaxDelayCapUs ? max_us : kMaxDelayCapUs;
+  const std::uint64_t permille = parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_PERMILLE"), kPermille);
+  g_delay_permille = permille < kPermille ? permille : kPermille;
   g_seed = parse_u64(std::getenv("LOCKSTEP_SEED"), 0);
 }
 // NOLINTEND(concurrency-mt-unsafe)
@@ -77,6 +83,9 @@ void delay_before_wait() {
     // gettid() is a plain system call wrapper, not syscall(): no recursion into the shim.
     t_state = g_seed ^ (static_cast<std::uint64_t>(::gettid()) << 32U);
     t_seeded = true;
+  }
+  if (splitmix64(t_state) % kPermille >= g_delay_permille) {
+    return;
   }
   const std::uint64_t us = splitmix64(t_state) % (g_max_delay_us + 1);
   if (us == 0) {

@@ -43,6 +43,14 @@ def _seed(text: str) -> int:
     return value
 
 
+def _suites(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [n for n in names if n not in ("hidden", "public")]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError("suites are hidden and/or public, e.g. --suites public")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
@@ -65,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=Path("lockstep-result"),
                    help="where result.json goes (default: ./lockstep-result/)")
     g.add_argument("--seed", type=_seed, help="use this seed for every test (default: a fresh one per run)")
+    g.add_argument("--suites", type=_suites, default=("hidden", "public"),
+                   help="comma-separated test suites to run: hidden, public (default: both)")
 
     c = verbs.add_parser("check", parents=[common], help="run the public tests on your exercises/")
     c.add_argument("exercise", nargs="?", metavar="NAME", help="only this exercise")
@@ -93,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             from grader.commands import grade
             return grade.run(submission=args.submission, exercises=args.exercise, out=args.out,
                              jobs=args.jobs, work=args.work, configs=args.configs, seed=args.seed,
-                             kit_root=args.kit, progress=progress)
+                             suites=args.suites, kit_root=args.kit, progress=progress)
         if args.verb == "check":
             from grader.commands import check
             return check.run(exercise=args.exercise, jobs=args.jobs, work=args.work,

@@ -159,10 +159,17 @@ def _user_task_count(uid: int) -> int:
     return count
 
 
-def kill_uid(uid: int) -> None:
-    """SIGKILL every process of uid, from a child that runs as that uid (see _launch)."""
-    subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "--kill-uid", str(uid)],
-                   stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+def kill_uid(uid: int, settle_s: float = 10.0) -> None:
+    """SIGKILL every process of uid, from a child that runs as that uid (see _launch), and
+    wait until they are gone: until then they still count against the next test's
+    RLIMIT_NPROC on this uid."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "--kill-uid", str(uid)],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        if _user_task_count(uid) == 0 or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
 
 
 def _kill_group(pgid: int) -> None:

@@ -13,7 +13,7 @@ from grader.workspace import WorkLock, Workspace
 
 def run(*, submission: Path | None, exercises: list[str] | None, out: Path, jobs: int,
         work: Path | None, configs: str | None, seed: int | None, kit_root: Path | None,
-        progress: Progress) -> int:
+        progress: Progress, suites: tuple[str, ...] = ("hidden", "public")) -> int:
     """Exit 0 when grading finished, whatever the score (errors raise GraderError)."""
     kit = load_kit(kit_root)
     names = kit.resolve_exercises(exercises)
@@ -23,7 +23,7 @@ def run(*, submission: Path | None, exercises: list[str] | None, out: Path, jobs
     wd = work_dir(kit, work)
     with WorkLock(wd):
         results = pipeline.evaluate(kit=kit, names=names, submission=sub.resolve() if sub.exists() else sub,
-                                    suites=("hidden", "public"), configs=chosen, ws=Workspace(wd),
+                                    suites=suites, configs=chosen, ws=Workspace(wd),
                                     jobs=jobs, seed=seed, progress=progress, verb="grade",
                                     submission_label=str(sub))
     path = canonical.write(results, out)

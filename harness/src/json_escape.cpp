@@ -20,8 +20,7 @@ void append_u_escape(std::string& out, unsigned char byte) {
 // surrogates, nothing above U+10FFFF), or 0 when the byte does not start one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const auto continuation = [&](std::size_t k, unsigned char lo = 0x80,
-                                unsigned char hi = 0xBF) {
+  const auto continuation = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
     return k < text.size() && byte(k) >= lo && byte(k) <= hi;
   };
   const unsigned char lead = byte(i);
@@ -36,8 +35,7 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   if (lead >= 0xF0 && lead <= 0xF4) {
     const unsigned char lo = lead == 0xF0 ? 0x90 : 0x80;  // no overlong forms
     const unsigned char hi = lead == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-    return continuation(i + 1, lo, hi) && continuation(i + 2) && continuation(i + 3) ? 4
-                                                                                   : 0;
+    return continuation(i + 1, lo, hi) && continuation(i + 2) && continuation(i + 3) ? 4 : 0;
   }
   return 0;
 }
@@ -63,13 +61,27 @@ void append_json_string(std::string& out, std::string_view text) {
       continue;
     }
     switch (byte) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (byte < kFirstPrintable) {
           append_u_escape(out, byte);

@@ -211,9 +211,9 @@ class FifoSearch {
   std::vector<std::uint8_t> queue_;         // model queue of event ids, [head_, tail_)
   std::size_t head_ = 0;
   std::size_t tail_ = 0;
-  std::uint64_t done_ = 0;                  // events applied so far
+  std::uint64_t done_ = 0;  // events applied so far
   std::uint64_t all_ = 0;
-  std::string key_;                         // reused buffer for state_key()
+  std::string key_;  // reused buffer for state_key()
   std::unordered_set<std::string> visited_;
 };
 
@@ -235,12 +235,13 @@ std::string describe(const QueueEvent& event) {
 std::string explain(std::vector<QueueEvent> events, std::size_t capacity) {
   std::stable_sort(events.begin(), events.end(),
                    [](const QueueEvent& a, const QueueEvent& b) { return a.invoked < b.invoked; });
-  std::string text = "no order of these operations, consistent with their real-time order, "
-                     "is a run of a FIFO queue of capacity " +
-                     std::to_string(capacity) + ".\nevents by call time ([invoked..returned]):\n";
+  std::string text =
+      "no order of these operations, consistent with their real-time order, "
+      "is a run of a FIFO queue of capacity " +
+      std::to_string(capacity) + ".\nevents by call time ([invoked..returned]):\n";
   for (const QueueEvent& event : events) {
-    text += "  [" + std::to_string(event.invoked) + ".." + std::to_string(event.returned) +
-            "] " + describe(event) + "\n";
+    text += "  [" + std::to_string(event.invoked) + ".." + std::to_string(event.returned) + "] " +
+            describe(event) + "\n";
   }
   return text;
 }

@@ -5,9 +5,9 @@
 // harness library the linker always pulls in, so they reach every test executable.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "rerun_listener.hpp"
 #include "result_listener.hpp"
@@ -17,7 +17,8 @@
 // Settings that make a sanitizer report fail the test (DESIGN 7.2); the *SAN_OPTIONS
 // environment variables still override them. Default visibility and `used` keep them in
 // the dynamic symbol table, where the sanitizer runtime looks them up.
-// NOLINTBEGIN(readability-identifier-naming,bugprone-reserved-identifier): names fixed by the runtimes
+// NOLINTBEGIN(readability-identifier-naming,bugprone-reserved-identifier): names fixed by the
+// runtimes
 extern "C" __attribute__((visibility("default"), used)) const char* __tsan_default_options() {
   // atexit_sleep_ms=0: the default 1 s is paid by every test process.
   return "halt_on_error=1:second_deadlock_stack=1:atexit_sleep_ms=0:exitcode=66:"

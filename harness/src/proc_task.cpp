@@ -1,12 +1,12 @@
 #include "proc_task.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <dirent.h>
-#include <fcntl.h>
 #include <string_view>
-#include <unistd.h>
 
 namespace lockstep::detail {
 namespace {

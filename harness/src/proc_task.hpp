@@ -2,9 +2,9 @@
 
 // Reading the kernel's view of this process's threads from /proc/self/task.
 
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace lockstep::detail {

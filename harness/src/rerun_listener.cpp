@@ -1,8 +1,8 @@
 #include "rerun_listener.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 namespace lockstep::detail {
 

@@ -1,11 +1,11 @@
 #include "result_listener.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "json_escape.hpp"
 
@@ -49,9 +49,8 @@ ResultListener::ResultListener(const RunConfig& config) : config_(config) {
   // O_APPEND: each record lands whole at the end even if other processes share the file.
   fd_ = ::open(config_.result_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kMode);
   if (fd_ < 0) {
-    write_all(STDERR_FILENO, "lockstep: cannot open LOCKSTEP_RESULT_FILE " +
-                                 config_.result_file + ": " +
-                                 std::generic_category().message(errno) + "\n");
+    write_all(STDERR_FILENO, "lockstep: cannot open LOCKSTEP_RESULT_FILE " + config_.result_file +
+                                 ": " + std::generic_category().message(errno) + "\n");
   }
 }
 

@@ -2,8 +2,8 @@
 
 // Writes one JSON line per finished test to LOCKSTEP_RESULT_FILE (DESIGN 7.2).
 
-#include <chrono>
 #include <gtest/gtest.h>
+#include <chrono>
 #include <string>
 
 #include "run_config.hpp"

@@ -1,10 +1,10 @@
 #include "run_config.hpp"
 
+#include <unistd.h>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 
 #include "lockstep/stress.hpp"
 

@@ -10,11 +10,11 @@
 namespace lockstep::detail {
 
 struct RunConfig {
-  std::string nonce;        // LOCKSTEP_NONCE, copied into every record
-  std::string result_file;  // LOCKSTEP_RESULT_FILE; empty: no records
-  std::uint64_t seed = 0;   // stress::seed()
+  std::string nonce;                      // LOCKSTEP_NONCE, copied into every record
+  std::string result_file;                // LOCKSTEP_RESULT_FILE; empty: no records
+  std::uint64_t seed = 0;                 // stress::seed()
   std::chrono::milliseconds deadline{0};  // per test; 0 disables the watchdog
-  std::string argv0;        // for the rerun command
+  std::string argv0;                      // for the rerun command
 };
 
 // Reads the environment once, at the start of main, and removes LOCKSTEP_NONCE from it so

@@ -1,5 +1,6 @@
 #include "lockstep/stress.hpp"
 
+#include <unistd.h>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -9,7 +10,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "proc_task.hpp"
@@ -29,8 +29,7 @@ std::uint64_t seed_from_environment() {
     }
     const std::string warning =
         std::string("lockstep: ignoring LOCKSTEP_SEED='") + text + "' (not a decimal u64)\n";
-    [[maybe_unused]] const ssize_t ignored =
-        ::write(STDERR_FILENO, warning.data(), warning.size());
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, warning.data(), warning.size());
   }
   std::random_device device;
   constexpr unsigned kHalf = 32;
@@ -159,7 +158,9 @@ void run_threads(std::size_t threads, const std::function<void(std::size_t)>& bo
   }
 }
 
-pid_t current_tid() { return ::gettid(); }
+pid_t current_tid() {
+  return ::gettid();
+}
 
 bool wait_until_blocked(pid_t tid, std::chrono::milliseconds timeout) {
   // A thread between two steps of a busy loop is R; one that sleeps in the kernel is S

@@ -1,8 +1,8 @@
 #include "watchdog.hpp"
 
-#include <cstdio>
 #include <pthread.h>
 #include <unistd.h>
+#include <cstdio>
 
 #include "proc_task.hpp"
 

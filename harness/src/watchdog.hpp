@@ -3,9 +3,9 @@
 // Per-test deadline: a test still running when it expires is reported as a suspected
 // deadlock or livelock, with every thread's kernel state, and the process exits with 86.
 
+#include <gtest/gtest.h>
 #include <chrono>
 #include <condition_variable>
-#include <gtest/gtest.h>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,8 +40,8 @@ class Watchdog : public testing::EmptyTestEventListener {
   const RunConfig& config_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool armed_ = false;       // guarded by mutex_
-  bool stopping_ = false;    // guarded by mutex_
+  bool armed_ = false;          // guarded by mutex_
+  bool stopping_ = false;       // guarded by mutex_
   Clock::time_point deadline_;  // guarded by mutex_
   std::string test_;            // guarded by mutex_
   std::thread thread_;          // last: starts after the fields above exist

@@ -24,9 +24,9 @@ TEST(JsonEscape, KeepsValidUtf8) {
 
 TEST(JsonEscape, EscapesBytesThatAreNotUtf8) {
   EXPECT_EQ(escaped("\xff"), "\"\\u00ff\"");
-  EXPECT_EQ(escaped("\xc3"), "\"\\u00c3\"");                  // truncated sequence
-  EXPECT_EQ(escaped("\xc0\xaf"), "\"\\u00c0\\u00af\"");       // overlong '/'
-  EXPECT_EQ(escaped("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");  // surrogate
+  EXPECT_EQ(escaped("\xc3"), "\"\\u00c3\"");                                   // truncated sequence
+  EXPECT_EQ(escaped("\xc0\xaf"), "\"\\u00c0\\u00af\"");                        // overlong '/'
+  EXPECT_EQ(escaped("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");             // surrogate
   EXPECT_EQ(escaped("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"");  // > U+10FFFF
 }
 

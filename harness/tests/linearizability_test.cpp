@@ -26,16 +26,14 @@ constexpr auto kRecv = QueueOpKind::recv;
 constexpr auto kTryRecv = QueueOpKind::try_recv;
 
 TEST(FifoLinearizability, SequentialSendsThenReceivesInOrderAreLinearizable) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
-      ev(kRecv, 1, true, 4, 5), ev(kRecv, 2, true, 6, 7)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
+                                           ev(kRecv, 1, true, 4, 5), ev(kRecv, 2, true, 6, 7)};
   EXPECT_TRUE(check_bounded_fifo(history, 2).linearizable);
 }
 
 TEST(FifoLinearizability, OverlappingSendsMayBeReceivedInEitherOrder) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 5), ev(kSend, 2, true, 1, 4),
-      ev(kRecv, 2, true, 6, 7), ev(kRecv, 1, true, 8, 9)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 5), ev(kSend, 2, true, 1, 4),
+                                           ev(kRecv, 2, true, 6, 7), ev(kRecv, 1, true, 8, 9)};
   EXPECT_TRUE(check_bounded_fifo(history, 2).linearizable);
 }
 
@@ -46,8 +44,7 @@ TEST(FifoLinearizability, ReceiveOverlappingItsSendIsLinearizable) {
 
 TEST(FifoLinearizability, LostElementIsNotLinearizable) {
   // 1 was accepted, then the queue reported empty long after.
-  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1),
-                                           ev(kTryRecv, 0, false, 2, 3)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kTryRecv, 0, false, 2, 3)};
   const auto verdict = check_bounded_fifo(history, 4);
   EXPECT_FALSE(verdict.linearizable);
   EXPECT_NE(verdict.explanation.find("[2..3] try_recv() -> empty"), std::string::npos)
@@ -55,21 +52,20 @@ TEST(FifoLinearizability, LostElementIsNotLinearizable) {
 }
 
 TEST(FifoLinearizability, DuplicatedElementIsNotLinearizable) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 5, true, 0, 1), ev(kRecv, 5, true, 2, 3), ev(kRecv, 5, true, 4, 5)};
+  const std::vector<QueueEvent> history = {ev(kSend, 5, true, 0, 1), ev(kRecv, 5, true, 2, 3),
+                                           ev(kRecv, 5, true, 4, 5)};
   EXPECT_FALSE(check_bounded_fifo(history, 4).linearizable);
 }
 
 TEST(FifoLinearizability, ReorderedSequentialElementsAreNotLinearizable) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
-      ev(kRecv, 2, true, 4, 5), ev(kRecv, 1, true, 6, 7)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
+                                           ev(kRecv, 2, true, 4, 5), ev(kRecv, 1, true, 6, 7)};
   EXPECT_FALSE(check_bounded_fifo(history, 4).linearizable);
 }
 
 TEST(FifoLinearizability, ExceedingTheCapacityIsNotLinearizable) {
-  const std::vector<QueueEvent> history = {
-      ev(kTrySend, 1, true, 0, 1), ev(kTrySend, 2, true, 2, 3), ev(kTrySend, 3, true, 4, 5)};
+  const std::vector<QueueEvent> history = {ev(kTrySend, 1, true, 0, 1), ev(kTrySend, 2, true, 2, 3),
+                                           ev(kTrySend, 3, true, 4, 5)};
   EXPECT_FALSE(check_bounded_fifo(history, 2).linearizable);
   EXPECT_TRUE(check_bounded_fifo(history, 3).linearizable);
 }
@@ -83,22 +79,20 @@ TEST(FifoLinearizability, FullIsOnlyLinearizableWhenTheQueueCanBeFull) {
 
 TEST(FifoLinearizability, TryRecvEmptyWhileAnElementMustBePresentIsNotLinearizable) {
   // Both sends completed before try_recv started; only one receive overlaps it.
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
-      ev(kRecv, 1, true, 4, 9), ev(kTryRecv, 0, false, 5, 6)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kSend, 2, true, 2, 3),
+                                           ev(kRecv, 1, true, 4, 9), ev(kTryRecv, 0, false, 5, 6)};
   EXPECT_FALSE(check_bounded_fifo(history, 4).linearizable);
 }
 
 TEST(FifoLinearizability, TryRecvEmptyOverlappingTheOnlyReceiveIsLinearizable) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 1), ev(kRecv, 1, true, 2, 9), ev(kTryRecv, 0, false, 5, 6)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kRecv, 1, true, 2, 9),
+                                           ev(kTryRecv, 0, false, 5, 6)};
   EXPECT_TRUE(check_bounded_fifo(history, 4).linearizable);
 }
 
 TEST(FifoLinearizability, ClosedBlockingOperationsAreIgnored) {
-  const std::vector<QueueEvent> history = {
-      ev(kSend, 1, true, 0, 1), ev(kRecv, 1, true, 2, 3),
-      ev(kSend, 2, false, 4, 5), ev(kRecv, 0, false, 6, 7)};
+  const std::vector<QueueEvent> history = {ev(kSend, 1, true, 0, 1), ev(kRecv, 1, true, 2, 3),
+                                           ev(kSend, 2, false, 4, 5), ev(kRecv, 0, false, 6, 7)};
   EXPECT_TRUE(check_bounded_fifo(history, 1).linearizable);
 }
 

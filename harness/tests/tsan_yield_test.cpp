@@ -4,13 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <string>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace {
 thread_local long t_yields = 0;

@@ -4,18 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <dlfcn.h>
-#include <linux/futex.h>
 #include <mutex>
 #include <string_view>
-#include <sys/syscall.h>
 #include <thread>
-#include <unistd.h>
 
 namespace {
 

@@ -24,8 +24,12 @@ TEST(HarnessSelfCheck, DISABLED_FailureIsRecorded) {
   ADD_FAILURE_AT("quote\".cpp", 12) << "bad byte \xff and \"quotes\"\n";
 }
 
-TEST(HarnessSelfCheck, DISABLED_SkipIsRecorded) { GTEST_SKIP() << "skipped on purpose"; }
+TEST(HarnessSelfCheck, DISABLED_SkipIsRecorded) {
+  GTEST_SKIP() << "skipped on purpose";
+}
 
-TEST(HarnessSelfCheck, DISABLED_PassIsRecorded) { SUCCEED(); }
+TEST(HarnessSelfCheck, DISABLED_PassIsRecorded) {
+  SUCCEED();
+}
 
 }  // namespace

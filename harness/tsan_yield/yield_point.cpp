@@ -1,11 +1,11 @@
 #include "yield_point.hpp"
 
+#include <sched.h>
+#include <unistd.h>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <sched.h>
-#include <unistd.h>
 
 namespace lockstep::tsan_yield {
 namespace {

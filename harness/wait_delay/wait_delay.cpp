@@ -13,17 +13,17 @@
 // Built without sanitizer instrumentation and without the C++ runtime's help: it must be
 // loadable ahead of libasan/libtsan and callable before any of them is initialised.
 
+#include <dlfcn.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
-#include <dlfcn.h>
-#include <linux/futex.h>
-#include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace {
 
@@ -54,8 +54,7 @@ std::uint64_t parse_u64(const char* text, std::uint64_t fallback) {
 
 // NOLINTBEGIN(concurrency-mt-unsafe): getenv at load time, before any thread exists
 __attribute__((constructor)) void read_config() {
-  const std::uint64_t max_us =
-      parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_US"), kDefaultMaxDelayUs);
+  const std::uint64_t max_us = parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_US"), kDefaultMaxDelayUs);
   g_max_delay_us = max_us < kMaxDelayCapUs ? max_us : kMaxDelayCapUs;
   const std::uint64_t permille = parse_u64(std::getenv("LOCKSTEP_WAIT_DELAY_PERMILLE"), kPermille);
   g_delay_permille = permille < kPermille ? permille : kPermille;
@@ -140,8 +139,7 @@ Fn next_symbol(std::atomic<Fn>& cache, const char* name, const char* version) {
 
 using CondWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*);
 using CondTimedWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
-using CondClockWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, clockid_t,
-                                const timespec*);
+using CondClockWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
 using SyscallFn = long (*)(long, ...);
 
 std::atomic<CondWaitFn> g_cond_wait{nullptr};
@@ -155,8 +153,8 @@ constexpr const char* kCondVersion = "GLIBC_2.3.2";
 }  // namespace
 
 // NOLINTBEGIN(readability-identifier-naming): the names are the libc functions interposed
-extern "C" __attribute__((visibility("default"))) int pthread_cond_wait(
-    pthread_cond_t* cond, pthread_mutex_t* mutex) {
+extern "C" __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t* cond,
+                                                                        pthread_mutex_t* mutex) {
   delay_before_wait();
   return next_symbol(g_cond_wait, "pthread_cond_wait", kCondVersion)(cond, mutex);
 }
@@ -165,7 +163,7 @@ extern "C" __attribute__((visibility("default"))) int pthread_cond_timedwait(
     pthread_cond_t* cond, pthread_mutex_t* mutex, const timespec* abstime) {
   delay_before_wait();
   return next_symbol(g_cond_timedwait, "pthread_cond_timedwait", kCondVersion)(cond, mutex,
-                                                                              abstime);
+                                                                               abstime);
 }
 
 extern "C" __attribute__((visibility("default"))) int pthread_cond_clockwait(
@@ -191,7 +189,7 @@ extern "C" __attribute__((visibility("default"))) long syscall(long number, ...)
       delay_before_wait();
     }
   }
-  return next_symbol(g_syscall, "syscall", nullptr)(number, arg[0], arg[1], arg[2], arg[3],
-                                                    arg[4], arg[5]);
+  return next_symbol(g_syscall, "syscall", nullptr)(number, arg[0], arg[1], arg[2], arg[3], arg[4],
+                                                    arg[5]);
 }
 // NOLINTEND(readability-identifier-naming)

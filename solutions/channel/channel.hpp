@@ -125,8 +125,7 @@ SendStatus Channel<T>::try_send(T value) {
 template <class T>
 template <class Rep, class Period>
 SendStatus Channel<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
-  return send_until(std::move(value),
-                    Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
+  return send_until(std::move(value), Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
 }
 
 template <class T>

@@ -3,11 +3,11 @@
 // Helpers for concurrency tests: a common start gate, seeded choices and schedule noise,
 // iteration counts scaled to the build, and a probe that tells when a thread is blocked.
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <sys/types.h>
 
 namespace lockstep::stress {
 
@@ -54,7 +54,6 @@ pid_t current_tid();
 // on several consecutive looks, or `timeout` passed. Returns whether it was seen asleep.
 // Tests use it to reach a state ("the receiver is blocked") before acting; a correct
 // implementation passes whichever way the wait ends.
-bool wait_until_blocked(pid_t tid,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+bool wait_until_blocked(pid_t tid, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace lockstep::stress

@@ -15,12 +15,18 @@ namespace lockstep::channel {
 
 inline std::ostream& operator<<(std::ostream& out, SendStatus status) {
   switch (status) {
-    case SendStatus::sent: return out << "sent";
-    case SendStatus::evicted: return out << "evicted";
-    case SendStatus::dropped: return out << "dropped";
-    case SendStatus::full: return out << "full";
-    case SendStatus::timed_out: return out << "timed_out";
-    case SendStatus::closed: return out << "closed";
+    case SendStatus::sent:
+      return out << "sent";
+    case SendStatus::evicted:
+      return out << "evicted";
+    case SendStatus::dropped:
+      return out << "dropped";
+    case SendStatus::full:
+      return out << "full";
+    case SendStatus::timed_out:
+      return out << "timed_out";
+    case SendStatus::closed:
+      return out << "closed";
   }
   return out << "SendStatus(" << static_cast<int>(status) << ")";
 }

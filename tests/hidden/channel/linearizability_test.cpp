@@ -75,8 +75,8 @@ TEST_P(ChannelLinearizability, SmallHistoriesMatchABoundedFifoQueue) {
 }
 
 std::string round_name(const testing::TestParamInfo<Round>& info) {
-  return "cap" + std::to_string(info.param.capacity) + "_t" +
-         std::to_string(info.param.threads) + "_ops" + std::to_string(info.param.ops_per_thread);
+  return "cap" + std::to_string(info.param.capacity) + "_t" + std::to_string(info.param.threads) +
+         "_ops" + std::to_string(info.param.ops_per_thread);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ChannelLinearizability,

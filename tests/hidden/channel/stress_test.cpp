@@ -24,8 +24,8 @@ struct Shape {
 };
 
 std::string shape_name(const testing::TestParamInfo<Shape>& info) {
-  return "cap" + std::to_string(info.param.capacity) + "_p" +
-         std::to_string(info.param.producers) + "_c" + std::to_string(info.param.consumers);
+  return "cap" + std::to_string(info.param.capacity) + "_p" + std::to_string(info.param.producers) +
+         "_c" + std::to_string(info.param.consumers);
 }
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
@@ -138,9 +138,8 @@ TEST_P(ChannelStress, EveryValueArrivesExactlyOnceInProducerOrder) {
     }
   }
   for (std::uint32_t producer = 0; producer < shape.producers; ++producer) {
-    EXPECT_EQ(count[producer], per_producer)
-        << "producer " << producer << " sent " << per_producer << " values, "
-        << count[producer] << " arrived";
+    EXPECT_EQ(count[producer], per_producer) << "producer " << producer << " sent " << per_producer
+                                             << " values, " << count[producer] << " arrived";
   }
 }
 
@@ -160,9 +159,9 @@ TEST(ChannelCapacity, RacingSendersNeverOverfill) {
     ASSERT_EQ(ch.send(-1), SendStatus::sent);  // one slot left to race for
     std::atomic<std::size_t> accepted{1};
     stress::run_threads(kSenders, [&](std::size_t index) {
-      const auto status = (index % 2 == 0) ? ch.try_send(static_cast<int>(index))
-                                           : ch.send_for(static_cast<int>(index),
-                                                         std::chrono::milliseconds(1));
+      const auto status = (index % 2 == 0)
+                              ? ch.try_send(static_cast<int>(index))
+                              : ch.send_for(static_cast<int>(index), std::chrono::milliseconds(1));
       if (status == SendStatus::sent) {
         accepted.fetch_add(1);
       }

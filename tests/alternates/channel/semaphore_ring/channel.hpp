@@ -144,8 +144,8 @@ class Channel {
   // lets drop_oldest build the new value before it destroys the oldest, so a move that
   // throws leaves the channel as it was.
   std::vector<std::optional<T>> slots_;
-  std::size_t head_ = 0;                 // guarded by mutex_: slot of the oldest value
-  std::size_t count_ = 0;                // guarded by mutex_: values in the ring
+  std::size_t head_ = 0;   // guarded by mutex_: slot of the oldest value
+  std::size_t count_ = 0;  // guarded by mutex_: values in the ring
   // Written only under mutex_, so every decision taken under the mutex sees it exactly;
   // read without the mutex by is_closed() and by the early exits (seq_cst throughout).
   std::atomic<bool> closed_{false};
@@ -160,8 +160,7 @@ namespace detail {
 // wake-up token, to the pool when an exception cut the operation short.
 class HeldPermit {
  public:
-  explicit HeldPermit(std::counting_semaphore<>& semaphore) noexcept
-      : semaphore_(&semaphore) {}
+  explicit HeldPermit(std::counting_semaphore<>& semaphore) noexcept : semaphore_(&semaphore) {}
   ~HeldPermit() {
     if (semaphore_ != nullptr) {
       semaphore_->release();

@@ -15,10 +15,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <type_traits>
-#include <unistd.h>
 
 namespace lockstep::channel {
 
@@ -147,8 +147,7 @@ SendStatus Channel<T>::try_send(T value) {
 template <class T>
 template <class Rep, class Period>
 SendStatus Channel<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
-  return send_until(std::move(value),
-                    Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
+  return send_until(std::move(value), Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
 }
 
 template <class T>

@@ -2,7 +2,8 @@
 
 // lockstep::channel — a bounded multi-producer multi-consumer channel with backpressure.
 //
-// MUTANT (known-bad on purpose): the room check and the push are separate critical sections (the seed lesson's BackpressureChannel).
+// MUTANT (known-bad on purpose): the room check and the push are separate critical sections (the
+// seed lesson's BackpressureChannel).
 
 #include <chrono>
 #include <condition_variable>
@@ -126,8 +127,7 @@ SendStatus Channel<T>::try_send(T value) {
 template <class T>
 template <class Rep, class Period>
 SendStatus Channel<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
-  return send_until(std::move(value),
-                    Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
+  return send_until(std::move(value), Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
 }
 
 template <class T>

@@ -8,11 +8,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <vector>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace lockstep::channel {
 
@@ -112,8 +112,8 @@ class Channel {
     std::size_t tail_ = 0;
     std::size_t count_ = 0;
   };
-  Ring queue_{capacity_};              // guarded by mutex_
-  bool closed_ = false;                // guarded by mutex_
+  Ring queue_{capacity_};  // guarded by mutex_
+  bool closed_ = false;    // guarded by mutex_
 };
 
 // ---- implementation ----------------------------------------------------------------
@@ -150,8 +150,7 @@ SendStatus Channel<T>::try_send(T value) {
 template <class T>
 template <class Rep, class Period>
 SendStatus Channel<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
-  return send_until(std::move(value),
-                    Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
+  return send_until(std::move(value), Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
 }
 
 template <class T>

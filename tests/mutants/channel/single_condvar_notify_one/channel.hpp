@@ -84,8 +84,8 @@ class Channel {
   const Overflow policy_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;  // everyone waits here
-  std::deque<T> queue_;                // guarded by mutex_
-  bool closed_ = false;                // guarded by mutex_
+  std::deque<T> queue_;              // guarded by mutex_
+  bool closed_ = false;              // guarded by mutex_
 };
 
 // ---- implementation ----------------------------------------------------------------
@@ -122,8 +122,7 @@ SendStatus Channel<T>::try_send(T value) {
 template <class T>
 template <class Rep, class Period>
 SendStatus Channel<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
-  return send_until(std::move(value),
-                    Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
+  return send_until(std::move(value), Clock::now() + std::chrono::ceil<Clock::duration>(timeout));
 }
 
 template <class T>

@@ -74,6 +74,7 @@ class Mutant:
     directory: Path
     bug: str
     must_fail: tuple[str, ...]
+    hint: str = ""  # student-facing: the bug class and the lesson section, never the fix
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,8 @@ def load_mutant(directory: Path, exercise: str) -> Mutant:
     for t in must_fail:
         if not _TEST_ID.match(t):
             raise KitError(f"{path}: must_fail: {t!r} is not a gtest name Suite.Test")
-    return Mutant(exercise, directory.name, directory, f.get("bug", str), must_fail)
+    return Mutant(exercise, directory.name, directory, f.get("bug", str), must_fail,
+                  f.get("hint", str, ""))
 
 
 def load_alternate(directory: Path, exercise: str) -> Alternate:

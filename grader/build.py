@@ -73,18 +73,21 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
 
 
 def configure_command(source: Path, build_dir: Path, config: str, exercises: list[str],
-                      extra: dict[str, str] | None = None) -> list[str]:
+                      extra: dict[str, str] | None = None,
+                      hidden_only: list[str] | None = None) -> list[str]:
+    # LOCKSTEP_HIDDEN_ONLY is always given, empty too: the cache would keep an earlier value.
     cmd = ["cmake", "--preset", config, "-S", str(source), "-B", str(build_dir),
-           f"-DLOCKSTEP_EXERCISES={';'.join(exercises)}", "-DLOCKSTEP_GRADER_TESTS=OFF"]
+           f"-DLOCKSTEP_EXERCISES={';'.join(exercises)}", "-DLOCKSTEP_GRADER_TESTS=OFF",
+           f"-DLOCKSTEP_HIDDEN_ONLY={';'.join(hidden_only or [])}"]
     cmd += [f"-D{k}={v}" for k, v in sorted((extra or {}).items())]
     return cmd
 
 
 def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
-              log_path: Path | None = None) -> str:
+              log_path: Path | None = None, hidden_only: list[str] | None = None) -> str:
     """Run cmake's configure step unless this build dir was configured with the same
     arguments already (cmake --build reruns it by itself when a CMakeLists changes)."""
-    cmd = configure_command(source, build_dir, config, exercises)
+    cmd = configure_command(source, build_dir, config, exercises, hidden_only=hidden_only)
     # cmake --build reruns configure when a CMakeLists changes, but not when the presets do.
     presets = source / "CMakePresets.json"
     key = {"cmd": cmd, "presets": hashlib.sha256(presets.read_bytes()).hexdigest()
@@ -124,11 +127,13 @@ def configure_failure(config: str, log: str, log_path: Path | None) -> Exception
 
 
 def build(source: Path, build_dir: Path, config: str, exercises: list[str],
-          targets: list[str], log_path: Path | None = None) -> BuildResult:
+          targets: list[str], log_path: Path | None = None,
+          hidden_only: list[str] | None = None) -> BuildResult:
     """Configure if needed, then build `targets`, keeping going past the first error so
-    that a public test still runs when only the hidden suite fails to compile."""
+    that a public test still runs when only the hidden suite fails to compile.
+    `hidden_only`: build the hidden suites from these source file names alone."""
     t0 = time.monotonic()
-    configure_log = configure(source, build_dir, config, exercises, log_path)
+    configure_log = configure(source, build_dir, config, exercises, log_path, hidden_only)
     rc, log = _run(["cmake", "--build", str(build_dir), "--target", *targets, "--", "-k", "0"],
                    source, BUILD_TIMEOUT_S)
     result = BuildResult(config, build_dir, seconds=0.0, log=log)

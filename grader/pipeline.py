@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from grader import build as build_mod
-from grader import feedback, lint, run, sandbox, score
+from grader import diagnosis, feedback, lint, run, sandbox, score
 from grader import intake as intake_mod
 from grader.errors import KitError
 from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, RubricTest
@@ -64,9 +65,24 @@ def has_hidden(source: Path, exercise: str) -> bool:
     return any((source / "tests" / "hidden" / exercise).glob("*.cpp"))
 
 
+_TEST_DEFINITION = re.compile(r"^\s*TEST(?:_F)?\(\s*(\w+)\s*,\s*(\w+)\s*\)", re.M)
+
+
+def hidden_sources_of(source: Path, exercise: str, tests: Iterable[str]) -> list[str] | None:
+    """The hidden test files (names) that define `tests`, or None when one of them is not a
+    plain TEST/TEST_F found in a file (then everything is built)."""
+    where: dict[str, str] = {}
+    for path in sorted((source / "tests" / "hidden" / exercise).glob("*.cpp")):
+        for m in _TEST_DEFINITION.finditer(path.read_text(errors="replace")):
+            where.setdefault(f"{m.group(1)}.{m.group(2)}", path.name)
+    files = {where.get(t) for t in tests}
+    return None if None in files else sorted(files)  # type: ignore[type-var]
+
+
 def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suites: Iterable[str],
-              progress: Progress, label: str = "") -> Built:
-    """Build the test targets of `exercises` in each config (one cmake build per config)."""
+              progress: Progress, label: str = "", hidden_only: list[str] | None = None) -> Built:
+    """Build the test targets of `exercises` in each config (one cmake build per config);
+    `hidden_only` limits the hidden suites to those source files (see hidden_sources_of)."""
     built = Built()
     suites = list(suites)
     if not exercises:
@@ -81,7 +97,7 @@ def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suite
         extra = [SHIM_TARGET] if config in run.PRELOAD_SHIM else []
         log_path = ws.logs() / f"build-{config}.log"
         result = build_mod.build(ws.source, ws.build_dir(config), config, exercises,
-                                 targets + extra, log_path)
+                                 targets + extra, log_path, hidden_only)
         built.builds[config] = result
         if sandbox.is_root() and not sandbox.world_reachable(result.build_dir / "bin"):
             built.exec_roots[config] = _readable_copy(ws, result)
@@ -305,7 +321,9 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
         status = "build_failed" if any(not b.ok for b in builds.values()) else "graded"
         if rubrics[n] is None:
             messages.append("no rubric in this kit: every public test counts one point")
-        results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages))
+        diagnosed = diagnosis.diagnose_score(scored, diagnosis.signatures_for(kit, n))
+        results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages,
+                                                 diagnosed))
 
     return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
                    started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,

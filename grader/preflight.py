@@ -13,7 +13,8 @@ from grader.errors import EnvironmentProblem
 TOOLS = (
     ("cmake", ("cmake",), "cmake"),
     ("ninja", ("ninja",), "ninja-build"),
-    ("a C++ compiler", ("g++", "c++"), "g++"),
+    ("g++", ("g++",), "g++"),
+    ("clang++ (it builds the ASan+UBSan configuration)", ("clang++",), "clang"),
 )
 
 

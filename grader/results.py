@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import __version__
+from grader.diagnosis import Diagnosis
 from grader.feedback import CompileFeedback, RunFeedback
 from grader.lint import Finding
 from grader.score import ExerciseScore
@@ -75,16 +76,17 @@ class ExerciseResult:
     builds: dict[str, BuildSummary]
     findings: list[Finding]
     tests: list[TestResult]
+    diagnosis: Diagnosis | None = None      # the known bug these failures look like
 
     @classmethod
     def from_score(cls, title: str, scored: ExerciseScore, status: str,
                    builds: dict[str, BuildSummary], runs: dict[str, dict[str, RunFeedback | None]],
-                   messages: list[str]) -> "ExerciseResult":
+                   messages: list[str], diagnosis: Diagnosis | None = None) -> "ExerciseResult":
         tests = [TestResult(t.test.id, t.test.suite, t.test.points, t.earned, t.test.guarantee,
                             runs.get(t.test.id, {c: None for c in t.test.configs}))
                  for t in scored.tests]
         return cls(scored.exercise, title, status, scored.points, scored.max_points,
-                   scored.penalty, messages, builds, list(scored.findings), tests)
+                   scored.penalty, messages, builds, list(scored.findings), tests, diagnosis)
 
     def to_canonical(self) -> dict[str, Any]:
         return {
@@ -95,6 +97,8 @@ class ExerciseResult:
             "findings": [{"file": f.file, "line": f.line, "text": f.text, "pattern": f.pattern,
                           "reason": f.reason, "penalty": f.penalty} for f in self.findings],
             "tests": [t.to_canonical() for t in self.tests],
+            "diagnosis": None if self.diagnosis is None else {
+                "hint": self.diagnosis.hint, "similarity": round(self.diagnosis.similarity, 3)},
         }
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: the reference solutions built and tested under ASan+UBSan (with
-# the harness's and the grader's own tests) and under TSan, then the kit's selfcheck.
+# The whole test suite: the harness's and the grader's own tests under ASan+UBSan and TSan,
+# then the kit's selfcheck, which builds and runs every exercise's reference, alternates,
+# skeleton and mutants in every configuration their tests name.
 # Usage: bash scripts/run-tests.sh [--full]   (--full: selfcheck's whole kill matrix, 5 runs)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v ninja >/dev/null || need+=(ninja-build)
 command -v g++ >/dev/null || need+=(g++)
+command -v clang++ >/dev/null || need+=(clang)
 [ -f /usr/include/gtest/gtest.h ] || need+=(libgtest-dev)
 if [ ${#need[@]} -gt 0 ]; then
   install="apt-get update && apt-get install -y ${need[*]}"
@@ -44,8 +46,8 @@ stage() {
   fi
 }
 
-stage "reference under ASan+UBSan, harness and grader tests" cmake --workflow --preset ci
-stage "reference under TSan" cmake --workflow --preset ci-tsan
+stage "harness and grader tests under ASan+UBSan" cmake --workflow --preset ci
+stage "harness tests under TSan" cmake --workflow --preset ci-tsan
 stage "selfcheck ${selfcheck[*]}" python3 -m grader selfcheck "${selfcheck[@]}"
 
 echo "lockstep suite: $passed passed, $failed failed"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from grader import pipeline, preflight, run as run_mod, sandbox, score
+from grader import diagnosis, pipeline, preflight, run as run_mod, sandbox, score
 from grader.commands.common import default_configs, load_kit, work_dir
 from grader.errors import GraderError
 from grader.kit import Kit, Mutant, RubricTest
@@ -164,13 +164,15 @@ def hunt_mutant(impl: Impl, *, kit: Kit, name: str, files: dict[str, Path], test
     ws.prepare(kit.root, {name: files})
     report = ImplReport(impl, built=True)
     alive = {(t.id, r) for t in tests for r in range(runs)}
+    # Only the hidden test files that hold these tests are compiled against the mutant.
+    hidden_only = pipeline.hidden_sources_of(ws.source, name, [t.id for t in tests if t.suite == "hidden"])
     for config in quick_config_order(configs):
         wanted = [t for t in tests if config in t.configs and any((t.id, r) in alive for r in range(runs))]
         if not wanted:
             continue
         suites = tuple(s for s in ("hidden", "public") if any(t.suite == s for t in wanted))
         built = pipeline.build_all(ws, [name], [config], suites, progress,
-                                   label=f"{name}/{impl.label}")
+                                   label=f"{name}/{impl.label}", hidden_only=hidden_only)
         if not all(b.ok for b in built.builds.values()):
             report.built = False
             problems.append(f"{name}/{impl.label}: does not build in {config}; see {ws.logs()}")
@@ -295,6 +297,7 @@ def run(*, runs: int, quick: bool, exercise: str | None, jobs: int, work: Path |
                     judge(name, rep, runs, problems)
                     reports.append(rep)
             summarize(name, tests, reports, runs, stream)
+            check_diagnosis(kit, name, reports, quick, problems, stream)
     print("", file=stream)
     if problems:
         print(f"selfcheck: FAILED, {len(problems)} expectation(s) not met:", file=stream)
@@ -330,3 +333,47 @@ def summarize(name: str, tests: list[RubricTest], reports: list[ImplReport], run
                 if not o.passed:
                     print(f"  {rep.impl.label}: {o.job.test} [{o.job.config}, seed {o.seed}]: "
                           f"{o.status}: {_first_line(o.reason)}", file=out)
+
+
+def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
+                    problems: list[str], out: TextIO) -> None:
+    """Record each mutant's failure signature (full runs only: quick mode runs just the
+    must_fail tests) and prove the diagnosis honest: every run of a mutant is diagnosed as
+    that mutant, no run of a correct solution is diagnosed at all."""
+    mutants = [r for r in reports if r.impl.kind == "mutant" and r.impl.mutant is not None]
+    if quick:
+        recorded = sum(1 for r in mutants if (r.impl.directory / diagnosis.SIGNATURE_FILE).is_file())
+        print(f"\n{name}: diagnosis not validated in quick mode (mutants run only their must_fail "
+              f"tests); {recorded}/{len(mutants)} mutants have a recorded signature", file=out)
+        return
+    for r in mutants:
+        if r.runs:
+            feats = diagnosis.stable_features([diagnosis.run_features(x) for x in r.runs])
+            diagnosis.save(r.impl.directory, name, r.impl.name, feats, len(r.runs))
+    signatures = diagnosis.signatures_for(kit, name)
+    print(f"\n{name}: diagnosis (threshold {diagnosis.THRESHOLD:.0%}; runs diagnosed as the mutant "
+          f"itself / runs)", file=out)
+    for r in reports:
+        if r.impl.kind == "skeleton":
+            continue
+        verdicts = [diagnosis.diagnose_score(x, signatures) for x in r.runs]
+        if r.impl.kind in ("reference", "alternate"):
+            for i, d in enumerate(verdicts):
+                if d is not None:
+                    problems.append(f"{name}/{r.impl.label}: run {i + 1} is diagnosed as {d.mutant} "
+                                    f"({d.similarity:.0%}), but it is correct code")
+            continue
+        assert r.impl.mutant is not None
+        if not r.impl.mutant.hint:
+            problems.append(f"{name}/{r.impl.label}: mutant.toml has no hint, so no student is ever "
+                            "told about this bug class")
+            continue
+        own = [d for d in verdicts if d is not None and d.mutant == r.impl.name]
+        others = sorted({d.mutant for d in verdicts if d is not None and d.mutant != r.impl.name})
+        low = min((d.similarity for d in own), default=0.0)
+        print(f"  {r.impl.name:<36} {len(own)}/{len(verdicts)}"
+              + (f" (similarity >= {low:.0%})" if own else "")
+              + (f"; also diagnosed as {', '.join(others)}" if others else ""), file=out)
+        if len(own) < len(verdicts):
+            problems.append(f"{name}/{r.impl.label}: diagnosed as itself in {len(own)}/{len(verdicts)} runs"
+                            + (f" (confused with {', '.join(others)})" if others else ""))

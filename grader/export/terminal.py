@@ -78,6 +78,10 @@ def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
     passed = [t for t in e.tests if t.passed]
     lost = [t for t in e.tests if not t.passed]
     out.append(f"  {len(passed)}/{len(e.tests)} tests passed")
+    if e.diagnosis is not None:
+        out.append(style(f"  this pattern usually means: {e.diagnosis.hint}", "bold"))
+        out.append(f"    (these failures match a known bug at {e.diagnosis.similarity:.0%}; "
+                   "the failures below are what actually happened)")
     seen_build_failure = any(not b.ok for b in e.builds.values())
     for t in lost:
         if seen_build_failure and all(r is None or r.status == "not_built" for r in t.runs.values()):

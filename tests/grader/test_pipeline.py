@@ -46,3 +46,21 @@ class Reachability(TempDirTest):
         (self.tmp / "private").chmod(0o755)
         self.tmp.chmod(0o755)
         self.assertEqual(sandbox.world_reachable(d), sandbox.world_reachable(self.tmp))
+
+
+class HiddenSourcesOf(TempDirTest):
+    def setUp(self) -> None:
+        super().setUp()
+        hidden = self.tmp / "tests" / "hidden" / "ex"
+        hidden.mkdir(parents=True)
+        (hidden / "a_test.cpp").write_text("TEST(Alpha, One) {}\nTEST_F(AlphaFixture, Two) {}\n")
+        (hidden / "b_test.cpp").write_text("  TEST( Beta , Three )\n{}\nTEST_P(Gamma, Four) {}\n")
+
+    def test_maps_each_test_to_its_file(self) -> None:
+        self.assertEqual(pipeline.hidden_sources_of(self.tmp, "ex", ["Beta.Three"]), ["b_test.cpp"])
+        self.assertEqual(pipeline.hidden_sources_of(self.tmp, "ex", ["Beta.Three", "AlphaFixture.Two"]),
+                         ["a_test.cpp", "b_test.cpp"])
+
+    def test_a_test_it_cannot_place_means_build_everything(self) -> None:
+        self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Alpha.One", "Gamma.Four"]))
+        self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Nowhere.Test"]))

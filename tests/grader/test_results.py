@@ -80,3 +80,16 @@ class Terminal(TempDirTest):
         terminal.print_scorecard(_results(), buf)
         self.assertNotIn("\033[", buf.getvalue())
         self.assertIn("\033[", terminal.render(_results(), colour=True))
+
+
+class DiagnosisIsShown(TempDirTest):
+    def test_terminal_and_json_name_the_bug_class_beside_the_failures(self) -> None:
+        from grader.diagnosis import Diagnosis
+        results = _results()
+        results.exercises[0].diagnosis = Diagnosis("size_reads_without_lock", "data race: reads need locks", 0.8)
+        text = terminal.render(results, colour=False)
+        self.assertIn("this pattern usually means: data race: reads need locks", text)
+        self.assertIn("sanitizer report: data race", text)  # the concrete failure is still there
+        self.assertEqual(results.to_canonical()["exercises"][0]["diagnosis"],
+                         {"hint": "data race: reads need locks", "similarity": 0.8})
+        self.assertIsNone(_results().to_canonical()["exercises"][0]["diagnosis"])

@@ -1,0 +1,135 @@
+"""Diagnosis from known bugs: match a submission's failures against the failure signatures
+selfcheck recorded for the kit's mutants, and name the bug class when one matches closely.
+
+A signature is a set of features of one graded run: every failed test (`Suite.Test`) and,
+per failed test, how it failed (`Suite.Test#tsan:data race`, `Suite.Test#timeout`). Two
+signatures are compared by Jaccard similarity (shared features / all features), so a
+submission that fails the same tests the same way as a mutant scores 1.0, one that fails
+half of them 0.5, and correct code (no failures) matches nothing. A diagnosis is shown
+only at or above THRESHOLD, which `selfcheck` validates: every mutant's own runs are
+diagnosed as that mutant, and the reference and alternates get none.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from grader.run import Outcome
+
+if TYPE_CHECKING:
+    from grader.kit import Kit
+    from grader.score import ExerciseScore
+
+THRESHOLD = 0.6
+SIGNATURE_FILE = "signature.json"
+SIGNATURE_SCHEMA = "lockstep.signature/1"
+
+
+@dataclass(frozen=True)
+class Signature:
+    exercise: str
+    mutant: str
+    hint: str
+    features: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    mutant: str
+    hint: str
+    similarity: float
+
+
+def failure_kind(outcome: Outcome, config: str) -> str:
+    if outcome.status == "sanitizer":
+        return f"{config}:{outcome.sanitizer or 'report'}"
+    return outcome.status
+
+
+def features(outcomes: Iterable[tuple[str, str, Outcome | None]]) -> frozenset[str]:
+    """The signature of one run: (test id, config, outcome or None if it never ran)."""
+    found: set[str] = set()
+    for test, config, outcome in outcomes:
+        if outcome is not None and outcome.passed:
+            continue
+        found.add(test)
+        found.add(f"{test}#{failure_kind(outcome, config) if outcome else 'not_run'}")
+    return frozenset(found)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def diagnose(run: frozenset[str], signatures: Iterable[Signature],
+             threshold: float = THRESHOLD) -> Diagnosis | None:
+    """The closest signature at or above the threshold; None when nothing is that close."""
+    best: Diagnosis | None = None
+    for sig in signatures:
+        s = similarity(run, sig.features)
+        if s >= threshold and (best is None or s > best.similarity):
+            best = Diagnosis(sig.mutant, sig.hint, s)
+    return best
+
+
+def stable_features(runs: list[frozenset[str]]) -> frozenset[str]:
+    """What a mutant's signature keeps: the features seen in at least half of its runs."""
+    counts: dict[str, int] = {}
+    for r in runs:
+        for f in r:
+            counts[f] = counts.get(f, 0) + 1
+    return frozenset(f for f, n in counts.items() if 2 * n >= len(runs))
+
+
+def save(directory: Path, exercise: str, mutant: str, feats: frozenset[str], runs: int) -> None:
+    data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": runs,
+            "features": sorted(feats)}
+    tmp = directory / (SIGNATURE_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(directory / SIGNATURE_FILE)
+
+
+def load(directory: Path, exercise: str, mutant: str, hint: str) -> Signature | None:
+    """A recorded signature, or None when there is none or it cannot be read."""
+    try:
+        data = json.loads((directory / SIGNATURE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, Mapping) or data.get("schema") != SIGNATURE_SCHEMA:
+        return None
+    feats = data.get("features")
+    if not isinstance(feats, list) or not all(isinstance(f, str) for f in feats):
+        return None
+    return Signature(exercise, mutant, hint, frozenset(feats))
+
+
+def run_features(scored: ExerciseScore) -> frozenset[str]:
+    return features((t.test.id, c, o) for t in scored.tests for c, o in t.outcomes.items())
+
+
+def restricted(sig: Signature, tests: set[str]) -> Signature:
+    """The signature as far as `tests` can see it (check runs the public tests only)."""
+    return Signature(sig.exercise, sig.mutant, sig.hint,
+                     frozenset(f for f in sig.features if f.split("#", 1)[0] in tests))
+
+
+def signatures_for(kit: Kit, exercise: str) -> list[Signature]:
+    """The recorded signatures of the exercise's mutants that have a student-facing hint
+    (a mutant without one is never named to a student). A student bundle has none."""
+    found = []
+    for m in kit.mutants(exercise):
+        if m.hint:
+            sig = load(m.directory, exercise, m.name, m.hint)
+            if sig is not None:
+                found.append(sig)
+    return found
+
+
+def diagnose_score(scored: ExerciseScore, signatures: list[Signature]) -> Diagnosis | None:
+    ran = {t.test.id for t in scored.tests}
+    return diagnose(run_features(scored), [restricted(s, ran) for s in signatures])

@@ -1,0 +1,86 @@
+"""Diagnosis from mutant signatures: features, similarity, the threshold, the files."""
+
+from __future__ import annotations
+
+import unittest
+
+from grader import diagnosis, score
+from grader.kit import RubricTest
+from grader.run import Job, Outcome
+from tests.grader.helpers import TempDirTest
+
+A = RubricTest("S.A", "hidden", 2, "g", ("asan", "tsan"), 30)
+B = RubricTest("S.B", "hidden", 1, "g", ("tsan",), 30)
+P = RubricTest("S.P", "public", 1, "g", ("tsan",), 30)
+
+
+def outcome(test: str, config: str, status: str, sanitizer: str | None = None) -> Outcome:
+    job = Job("ex", "hidden", test, config, None, 30, 1)
+    return Outcome(job=job, status=status, reason="r", sanitizer=sanitizer)
+
+
+def scored(*outcomes: Outcome, tests: tuple[RubricTest, ...] = (A, B, P)) -> score.ExerciseScore:
+    return score.score_exercise("ex", tests, {(o.job.test, o.job.config): o for o in outcomes})
+
+
+def sig(name: str, feats: frozenset[str], hint: str = "a hint") -> diagnosis.Signature:
+    return diagnosis.Signature("ex", name, hint, feats)
+
+
+class Features(unittest.TestCase):
+    def test_failed_tests_and_how_they_failed(self) -> None:
+        s = scored(outcome("S.A", "asan", "passed"), outcome("S.A", "tsan", "sanitizer", "data race"),
+                   outcome("S.B", "tsan", "timeout"), outcome("S.P", "tsan", "passed"))
+        self.assertEqual(diagnosis.run_features(s),
+                         {"S.A", "S.A#tsan:data race", "S.B", "S.B#timeout"})
+
+    def test_correct_code_has_no_features_and_no_diagnosis(self) -> None:
+        s = scored(outcome("S.A", "asan", "passed"), outcome("S.A", "tsan", "passed"),
+                   outcome("S.B", "tsan", "passed"), outcome("S.P", "tsan", "passed"))
+        self.assertEqual(diagnosis.run_features(s), frozenset())
+        self.assertIsNone(diagnosis.diagnose_score(s, [sig("m", frozenset({"S.A"}))]))
+
+
+class Diagnose(unittest.TestCase):
+    def test_the_closest_signature_above_the_threshold_wins(self) -> None:
+        run = frozenset({"S.A", "S.A#failed", "S.B", "S.B#timeout"})
+        near = sig("near", frozenset({"S.A", "S.A#failed", "S.B", "S.B#failed"}))   # 3/5
+        exact = sig("exact", run)
+        self.assertEqual(diagnosis.diagnose(run, [near, exact]).mutant, "exact")
+        d = diagnosis.diagnose(run, [near])
+        self.assertIsNotNone(d)
+        self.assertAlmostEqual(d.similarity, 0.6)
+
+    def test_below_the_threshold_nothing_is_said(self) -> None:
+        run = frozenset({"S.A", "S.A#failed"})
+        far = sig("far", frozenset({"S.A", "S.A#timeout", "S.B", "S.B#timeout"}))  # 1/5
+        self.assertIsNone(diagnosis.diagnose(run, [far]))
+
+    def test_check_compares_only_the_tests_it_ran(self) -> None:
+        full = sig("m", frozenset({"S.A", "S.A#failed", "S.P", "S.P#failed"}))
+        public_only = scored(outcome("S.P", "tsan", "failed"), tests=(P,))
+        d = diagnosis.diagnose_score(public_only, [full])
+        self.assertIsNotNone(d)
+        self.assertEqual((d.mutant, d.similarity), ("m", 1.0))
+
+    def test_stable_features_are_those_of_at_least_half_the_runs(self) -> None:
+        runs = [frozenset({"x", "y"}), frozenset({"x"}), frozenset({"x", "z"}), frozenset({"x", "y"})]
+        self.assertEqual(diagnosis.stable_features(runs), {"x", "y"})
+
+
+class Files(TempDirTest):
+    def test_round_trip(self) -> None:
+        diagnosis.save(self.tmp, "ex", "m", frozenset({"S.A", "S.A#failed"}), 5)
+        loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
+        self.assertEqual(loaded, sig("m", frozenset({"S.A", "S.A#failed"}), "hint"))
+
+    def test_a_missing_or_foreign_file_is_no_signature(self) -> None:
+        self.assertIsNone(diagnosis.load(self.tmp, "ex", "m", "hint"))
+        (self.tmp / diagnosis.SIGNATURE_FILE).write_text('{"schema": "other", "features": []}')
+        self.assertIsNone(diagnosis.load(self.tmp, "ex", "m", "hint"))
+        (self.tmp / diagnosis.SIGNATURE_FILE).write_text("not json")
+        self.assertIsNone(diagnosis.load(self.tmp, "ex", "m", "hint"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -59,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--work", type=Path,
                         help="work dir for the workspace and builds (default: <kit>/.lockstep-work)")
     common.add_argument("--configs", help="comma-separated configurations (default: the rubric's, asan,tsan)")
-    common.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    loudness.add_argument("--verbose", "-v", action="store_true",
+                          help="also a progress line per finished test run")
 
     parser = _Parser(prog="python3 -m grader", description="lockstep's grader")
     parser.add_argument("--version", action="version", version=f"lockstep grader {__version__}")
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as e:  # --help / --version
         return int(e.code or 0)
-    progress = Progress(quiet=args.quiet)
+    progress = Progress(quiet=args.quiet, verbose=args.verbose)
     try:
         if args.verb == "grade":
             from grader.commands import grade

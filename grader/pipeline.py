@@ -96,6 +96,7 @@ def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suite
     for config in configs:
         extra = [SHIM_TARGET] if config in run.PRELOAD_SHIM else []
         log_path = ws.logs() / f"build-{config}.log"
+        progress.status(f"{label + ' ' if label else ''}building {config} ...")
         result = build_mod.build(ws.source, ws.build_dir(config), config, exercises,
                                  targets + extra, log_path, hidden_only)
         built.builds[config] = result
@@ -201,7 +202,10 @@ def _batch_line(progress: Progress, label: str, outcomes: list[run.Outcome], sec
 def run_batch(jobs: list[run.Job], context: run.RunContext, parallel: int,
               progress: Progress, label: str) -> list[run.Outcome]:
     t0 = time.monotonic()
-    outcomes = run.run_jobs(jobs, parallel=parallel, context=context)
+    counter = progress.counter(label, len(jobs))
+    outcomes = run.run_jobs(jobs, parallel=parallel, context=context, on_done=lambda o: counter.tick(
+        o.passed, f"{o.job.test} [{o.job.config}] {o.status} ({o.wall_s:.1f} s)"))
+    progress.clear()
     _batch_line(progress, label, outcomes, time.monotonic() - t0)
     return outcomes
 

@@ -13,7 +13,7 @@ import json
 import queue
 import re
 import secrets
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -353,10 +353,9 @@ def run_jobs(jobs: Iterable[Job], *, parallel: int, context: RunContext = RunCon
         finally:
             slots.put(slot)
 
-    results: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        for outcome in pool.map(work, job_list):
-            if on_done is not None:
-                on_done(outcome)
-            results.append(outcome)
-    return results
+        futures = [pool.submit(work, job) for job in job_list]
+        if on_done is not None:
+            for future in as_completed(futures):
+                on_done(future.result())
+        return [f.result() for f in futures]

@@ -58,10 +58,12 @@ class Rubric:
     tests: tuple[RubricTest, ...]
     path: Path | None
     warnings: tuple[str, ...] = ()
+    quality_points: float = 0.0        # code quality: clang-tidy on the owned files
+    quality_per_warning: float = 1.0   # what each warning costs, up to quality_points
 
     @property
     def max_points(self) -> float:
-        return sum(t.points for t in self.tests)
+        return sum(t.points for t in self.tests) + self.quality_points
 
     def by_id(self) -> dict[str, RubricTest]:
         return {t.id: t for t in self.tests}
@@ -273,6 +275,8 @@ def load_rubric(path: Path) -> Rubric:
     f = _Fields(path, data)
     configs = f.configs("configs", list(DEFAULT_CONFIGS))
     timeout_s = f.number("timeout_s", DEFAULT_TIMEOUT_S, positive=True)
+    quality_points = f.number("quality_points", 0.0)
+    quality_per_warning = f.number("quality_per_warning", 1.0)
     tables = f.get("test", list, [], name="an array of tables ([[test]])")
     tests: list[RubricTest] = []
     warnings = f.unknown_keys()
@@ -299,7 +303,8 @@ def load_rubric(path: Path) -> Rubric:
         warnings += g.unknown_keys()
     if not tests:
         raise KitError(f"{path}: no [[test]] entries")
-    return Rubric(configs, timeout_s, tuple(tests), path, tuple(warnings))
+    return Rubric(configs, timeout_s, tuple(tests), path, tuple(warnings), quality_points,
+                  quality_per_warning)
 
 
 def load_mutant(directory: Path, exercise: str) -> Mutant:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from grader import build as build_mod
-from grader import diagnosis, feedback, lint, run, sandbox, score
+from grader import diagnosis, feedback, lint, run, sandbox, score, tidy
 from grader import intake as intake_mod
 from grader.errors import KitError
 from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, RubricTest
@@ -228,6 +228,22 @@ def rerun_parts(ws: Workspace, config: str, exercise: str, suite: str,
     return binary, context.prefixes.get(config, []), env
 
 
+def code_quality(ws: Workspace, exercise: str, owned: tuple[str, ...], paths: feedback.PathMap,
+                 builds: Mapping[str, BuildSummary], progress: Progress) -> tidy.TidyReport:
+    """clang-tidy's warnings on the owned files (skipped, with the reason, when it cannot run)."""
+    database = builds.get(tidy.DATABASE_CONFIG)
+    if database is None:
+        return tidy.TidyReport(skipped=f"code quality is checked on the {tidy.DATABASE_CONFIG} build, "
+                                       "which this run did not make")
+    if not database.ok:
+        return tidy.TidyReport(skipped="the code does not compile; code quality was not checked")
+    t0 = time.monotonic()
+    report = tidy.run(ws.source, ws.build_dir(tidy.DATABASE_CONFIG), exercise, owned, paths)
+    progress.line(f"{exercise}: clang-tidy: " + (report.skipped or f"{len(report.warnings)} warning(s) "
+                                                 f"in {time.monotonic() - t0:.1f} s"))
+    return report
+
+
 def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str, ...],
              configs: list[str], ws: Workspace, jobs: int, seed: int | None,
              progress: Progress, verb: str, submission_label: str | None = None) -> Results:
@@ -304,11 +320,16 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             results.append(ExerciseResult.from_score(ex.title, scored, "not_submitted", {}, {}, messages))
             continue
         findings = lint.scan(status_intake.files, ex.forbidden)
-        scored = score.score_exercise(n, plans[n], by_exercise[n], findings)
         builds: dict[str, BuildSummary] = {}
         for config, b in built.builds.items():
             mine = [t for t in b.failed_targets if t.startswith(f"{n}_")]
             builds[config] = BuildSummary(config, not mine, b.seconds, mine, compile_fb[n].get(config))
+        tidy_report = code_quality(ws, n, owned[n], paths, builds, progress)
+        rubric = rubrics[n]
+        quality = None if rubric is None else score.Quality(
+            rubric.quality_points, rubric.quality_per_warning, len(tidy_report.warnings),
+            checked=not tidy_report.skipped)
+        scored = score.score_exercise(n, plans[n], by_exercise[n], findings, quality=quality)
         run_fb: dict[str, dict[str, feedback.RunFeedback | None]] = {}
         for t in plans[n]:
             per: dict[str, feedback.RunFeedback | None] = {}
@@ -327,7 +348,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             messages.append("no rubric in this kit: every public test counts one point")
         diagnosed = diagnosis.diagnose_score(scored, diagnosis.signatures_for(kit, n))
         results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages,
-                                                 diagnosed))
+                                                 diagnosed, tidy_report))
 
     return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
                    started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,

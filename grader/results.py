@@ -11,6 +11,8 @@ from typing import Any
 
 from grader import __version__
 from grader.diagnosis import Diagnosis
+from grader.score import Quality
+from grader.tidy import TidyReport
 from grader.feedback import CompileFeedback, RunFeedback
 from grader.lint import Finding
 from grader.score import ExerciseScore
@@ -77,16 +79,20 @@ class ExerciseResult:
     findings: list[Finding]
     tests: list[TestResult]
     diagnosis: Diagnosis | None = None      # the known bug these failures look like
+    tidy: TidyReport | None = None          # clang-tidy on the owned files
+    quality: Quality | None = None
 
     @classmethod
     def from_score(cls, title: str, scored: ExerciseScore, status: str,
                    builds: dict[str, BuildSummary], runs: dict[str, dict[str, RunFeedback | None]],
-                   messages: list[str], diagnosis: Diagnosis | None = None) -> "ExerciseResult":
+                   messages: list[str], diagnosis: Diagnosis | None = None,
+                   tidy: TidyReport | None = None) -> "ExerciseResult":
         tests = [TestResult(t.test.id, t.test.suite, t.test.points, t.earned, t.test.guarantee,
                             runs.get(t.test.id, {c: None for c in t.test.configs}))
                  for t in scored.tests]
         return cls(scored.exercise, title, status, scored.points, scored.max_points,
-                   scored.penalty, messages, builds, list(scored.findings), tests, diagnosis)
+                   scored.penalty, messages, builds, list(scored.findings), tests, diagnosis, tidy,
+                   scored.quality)
 
     def to_canonical(self) -> dict[str, Any]:
         return {
@@ -97,9 +103,23 @@ class ExerciseResult:
             "findings": [{"file": f.file, "line": f.line, "text": f.text, "pattern": f.pattern,
                           "reason": f.reason, "penalty": f.penalty} for f in self.findings],
             "tests": [t.to_canonical() for t in self.tests],
+            "quality": self._quality_canonical(),
             "diagnosis": None if self.diagnosis is None else {
                 "hint": self.diagnosis.hint, "similarity": round(self.diagnosis.similarity, 3)},
         }
+
+
+    def _quality_canonical(self) -> dict[str, Any] | None:
+        if self.tidy is None:
+            return None
+        d: dict[str, Any] = {
+            "checked": not self.tidy.skipped, "skipped": self.tidy.skipped or None,
+            "warnings": [{"file": w.file, "line": w.line, "column": w.column, "check": w.check,
+                          "message": w.message} for w in self.tidy.warnings]}
+        if self.quality is not None:
+            d.update(points=self.quality.points, per_warning=self.quality.per_warning,
+                     earned=self.quality.earned if self.status != "not_submitted" else 0.0)
+        return d
 
 
 @dataclass

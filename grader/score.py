@@ -42,6 +42,22 @@ class ExerciseScore:
     max_points: float = 0.0
     graded: bool = True               # False: nothing usable was submitted for it
     messages: tuple[str, ...] = field(default=())
+    quality: "Quality | None" = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Code-quality points: each clang-tidy warning costs per_warning, up to points."""
+    points: float
+    per_warning: float
+    warnings: int
+    checked: bool          # False: clang-tidy did not run; the points are not withheld
+
+    @property
+    def earned(self) -> float:
+        if not self.checked:
+            return self.points
+        return max(0.0, self.points - self.per_warning * self.warnings)
 
 
 def penalty_of(findings: Iterable[Finding]) -> float:
@@ -61,13 +77,15 @@ def score_test(test: RubricTest, outcomes: Mapping[tuple[str, str], Outcome]) ->
 def score_exercise(exercise: str, tests: Iterable[RubricTest],
                    outcomes: Mapping[tuple[str, str], Outcome],
                    findings: Iterable[Finding] = (), *, graded: bool = True,
-                   messages: Iterable[str] = ()) -> ExerciseScore:
+                   messages: Iterable[str] = (), quality: Quality | None = None) -> ExerciseScore:
     """outcomes maps (test id, config) to the outcome of that run."""
     scored = tuple(score_test(t, outcomes if graded else {}) for t in tests)
     found = tuple(findings)
-    raw = sum(t.earned for t in scored)
+    # Code quality is earned only by code that was submitted and graded.
+    raw = sum(t.earned for t in scored) + (quality.earned if quality is not None and graded else 0.0)
     penalty = penalty_of(found)
     return ExerciseScore(
         exercise=exercise, tests=scored, findings=found, penalty=penalty, raw_points=raw,
-        points=max(0.0, raw - penalty), max_points=sum(t.test.points for t in scored),
-        graded=graded, messages=tuple(messages))
+        points=max(0.0, raw - penalty),
+        max_points=sum(t.test.points for t in scored) + (quality.points if quality else 0.0),
+        graded=graded, messages=tuple(messages), quality=quality)

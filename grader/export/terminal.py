@@ -12,6 +12,7 @@ from grader.results import ExerciseResult, Results, TestResult
 
 _COLOURS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 DETAIL_LINES = 8
+TIDY_LINES = 10
 
 
 class _Style:
@@ -57,6 +58,25 @@ def _lost_test(t: TestResult, style: _Style, out: list[str]) -> None:
             out.append(f"        rerun: {r.rerun}")
 
 
+def _quality(e: ExerciseResult, style: _Style, out: list[str]) -> None:
+    if e.tidy is None:
+        return
+    points = ""
+    if e.quality is not None and e.quality.points:
+        points = f" ({_fmt(e.quality.earned)}/{_fmt(e.quality.points)} code-quality points)"
+    if e.tidy.skipped:
+        out.append(f"  clang-tidy: {e.tidy.skipped}{points}")
+        return
+    if not e.tidy.warnings:
+        out.append(f"  clang-tidy: no warnings{points}")
+        return
+    out.append(f"  clang-tidy: {len(e.tidy.warnings)} warning(s){points}")
+    for w in e.tidy.warnings[:TIDY_LINES]:
+        out.append(f"    {w.file}:{w.line}:{w.column}: {w.message}" + (f" [{w.check}]" if w.check else ""))
+    if len(e.tidy.warnings) > TIDY_LINES:
+        out.append(style(f"    ... ({len(e.tidy.warnings) - TIDY_LINES} more in result.json)", "dim"))
+
+
 def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
     full = e.score >= e.max_score and e.max_score > 0
     head = f"{e.name}: {_fmt(e.score)}/{_fmt(e.max_score)}"
@@ -75,6 +95,7 @@ def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
         out.append(f"  forbidden APIs (-{_fmt(e.penalty)}):")
         for f in e.findings[:10]:
             out.append(f"    {f.file}:{f.line}: {f.pattern}: {f.reason}  [{f.text}]")
+    _quality(e, style, out)
     passed = [t for t in e.tests if t.passed]
     lost = [t for t in e.tests if not t.passed]
     out.append(f"  {len(passed)}/{len(e.tests)} tests passed")

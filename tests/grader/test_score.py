@@ -71,3 +71,20 @@ class Scoring(unittest.TestCase):
         second = score.score_exercise("channel", [A, B], outs)
         self.assertEqual(first, second)
         self.assertEqual([(k, v.status) for k, v in outs.items()], [(k, v.status) for k, v in before.items()])
+
+
+class CodeQuality(unittest.TestCase):
+    OUTS = {("S.A", "asan"): outcome("S.A", "asan", "passed"), ("S.A", "tsan"): outcome("S.A", "tsan", "passed"),
+            ("S.B", "tsan"): outcome("S.B", "tsan", "passed")}
+
+    def test_each_warning_costs_its_share_of_the_quality_points(self) -> None:
+        q = score.Quality(points=4, per_warning=1.5, warnings=2, checked=True)
+        s = score.score_exercise("channel", [A, B], self.OUTS, quality=q)
+        self.assertEqual((s.points, s.max_points), (5 + 1, 9))
+        q = score.Quality(points=4, per_warning=1.5, warnings=9, checked=True)
+        self.assertEqual(score.score_exercise("channel", [A, B], self.OUTS, quality=q).points, 5)
+
+    def test_unchecked_quality_is_not_withheld_and_ungraded_code_earns_none(self) -> None:
+        q = score.Quality(points=4, per_warning=1, warnings=0, checked=False)
+        self.assertEqual(score.score_exercise("channel", [A, B], self.OUTS, quality=q).points, 9)
+        self.assertEqual(score.score_exercise("channel", [A, B], {}, quality=q, graded=False).points, 0)

@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true",
                    help="run each mutant only against its must_fail tests")
     s.add_argument("--exercise", metavar="NAME", help="only this exercise")
+
+    n = verbs.add_parser("new", help="lay out a new exercise (authors; see docs/AUTHORING.md)")
+    n.add_argument("name", help="the exercise's folder and namespace name, e.g. rate_limiter")
+    n.add_argument("--title", help="one line shown in reports")
+    n.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
     return parser
 
 
@@ -100,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as e:  # --help / --version
         return int(e.code or 0)
-    progress = Progress(quiet=args.quiet, verbose=args.verbose)
+    progress = Progress(quiet=getattr(args, "quiet", False), verbose=getattr(args, "verbose", False))
     try:
+        if args.verb == "new":
+            from grader.commands import new
+            return new.run(name=args.name, title=args.title, kit_root=args.kit, out=sys.stdout)
         if args.verb == "grade":
             from grader.commands import grade
             return grade.run(submission=args.submission, exercises=args.exercise, out=args.out,

@@ -137,3 +137,25 @@ class GradeWithoutBuild(TempDirTest):
             os.chdir(cwd)
         self.assertEqual(rc, 0)
         self.assertTrue((self.tmp / "lockstep-result" / "result.json").is_file())
+
+
+class NewExercise(TempDirTest):
+    def test_lays_out_every_file_with_the_name_substituted_and_refuses_twice(self) -> None:
+        import io
+        from grader.commands import new
+        from grader.errors import UsageError
+        make_kit(self.tmp)
+        out = io.StringIO()
+        self.assertEqual(new.run(name="rate_limiter", title="A rate limiter", kit_root=self.tmp, out=out), 0)
+        header = (self.tmp / "exercises/rate_limiter/rate_limiter.hpp").read_text()
+        self.assertIn("namespace lockstep::rate_limiter", header)
+        rubric = (self.tmp / "tests/hidden/rate_limiter/rubric.toml").read_text()
+        self.assertIn('id = "RateLimiterPublic.AnswerIsFortyTwo"', rubric)
+        for folder in ("solutions", "tests/alternates", "tests/mutants"):
+            self.assertTrue(any((self.tmp / folder / "rate_limiter").rglob("rate_limiter.hpp")), folder)
+        self.assertNotIn("$", "".join(p.read_text() for p in self.tmp.rglob("*") if p.is_file()
+                                      and "rate_limiter" in str(p)))
+        with self.assertRaises(UsageError):
+            new.run(name="rate_limiter", title=None, kit_root=self.tmp, out=out)
+        with self.assertRaises(UsageError):
+            new.run(name="../escape", title=None, kit_root=self.tmp, out=out)

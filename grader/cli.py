@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from grader import __version__
+from grader.export import formats as export_formats
 from grader.errors import EnvironmentProblem, GraderError, KitError, UsageError
 from grader.progress import Progress
 
@@ -51,6 +52,17 @@ def _suites(text: str) -> tuple[str, ...]:
     return names
 
 
+_FORMATS = tuple(export_formats.WRITERS)
+
+
+def _formats(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in _FORMATS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"formats are {', '.join(_FORMATS)}, e.g. --format junit,html")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
@@ -78,11 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=_seed, help="use this seed for every test (default: a fresh one per run)")
     g.add_argument("--suites", type=_suites, default=("hidden", "public"),
                    help="comma-separated test suites to run: hidden, public (default: both)")
+    g.add_argument("--format", type=_formats, default=[], metavar="F[,F...]",
+                   help="reports written beside result.json: " + ", ".join(_FORMATS))
 
     c = verbs.add_parser("check", parents=[common], help="run the public tests on your exercises/")
     c.add_argument("exercise", nargs="?", metavar="NAME", help="only this exercise")
     c.add_argument("--out", type=Path, help="also write result.json to this folder")
     c.add_argument("--seed", type=_seed, help="use this seed for every test")
+    c.add_argument("--format", type=_formats, default=[], metavar="F[,F...]",
+                   help="with --out, reports written beside result.json: " + ", ".join(_FORMATS))
 
     s = verbs.add_parser("selfcheck", parents=[common], help="prove the kit's tests (instructors, CI)")
     s.add_argument("--runs", type=_positive, default=3, help="runs per implementation (default 3)")
@@ -114,12 +130,13 @@ def main(argv: list[str] | None = None) -> int:
             from grader.commands import grade
             return grade.run(submission=args.submission, exercises=args.exercise, out=args.out,
                              jobs=args.jobs, work=args.work, configs=args.configs, seed=args.seed,
-                             suites=args.suites, kit_root=args.kit, progress=progress)
+                             suites=args.suites, kit_root=args.kit, progress=progress,
+                             formats=args.format)
         if args.verb == "check":
             from grader.commands import check
             return check.run(exercise=args.exercise, jobs=args.jobs, work=args.work,
                              configs=args.configs, seed=args.seed, out=args.out,
-                             kit_root=args.kit, progress=progress)
+                             kit_root=args.kit, progress=progress, formats=args.format)
         from grader.commands import selfcheck
         return selfcheck.run(runs=args.runs, quick=args.quick, exercise=args.exercise, jobs=args.jobs,
                              work=args.work, configs=args.configs, kit_root=args.kit, progress=progress)

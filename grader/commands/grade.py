@@ -6,14 +6,16 @@ from pathlib import Path
 
 from grader import pipeline, preflight
 from grader.commands.common import default_configs, load_kit, work_dir
-from grader.export import canonical, terminal
+from grader.export import formats as formats_mod
+from grader.export import terminal
 from grader.progress import Progress
 from grader.workspace import WorkLock, Workspace
 
 
 def run(*, submission: Path | None, exercises: list[str] | None, out: Path, jobs: int,
         work: Path | None, configs: str | None, seed: int | None, kit_root: Path | None,
-        progress: Progress, suites: tuple[str, ...] = ("hidden", "public")) -> int:
+        progress: Progress, suites: tuple[str, ...] = ("hidden", "public"),
+        formats: list[str] | None = None) -> int:
     """Exit 0 when grading finished, whatever the score (errors raise GraderError)."""
     kit = load_kit(kit_root)
     names = kit.resolve_exercises(exercises)
@@ -26,7 +28,7 @@ def run(*, submission: Path | None, exercises: list[str] | None, out: Path, jobs
                                     suites=suites, configs=chosen, ws=Workspace(wd),
                                     jobs=jobs, seed=seed, progress=progress, verb="grade",
                                     submission_label=str(sub))
-    path = canonical.write(results, out)
+    paths = formats_mod.write_all(results, out, formats or [])
     terminal.print_scorecard(results)
-    progress.line(f"wrote {path}")
+    progress.line("wrote " + ", ".join(str(p) for p in paths))
     return 0

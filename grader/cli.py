@@ -106,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run each mutant only against its must_fail tests")
     s.add_argument("--exercise", metavar="NAME", help="only this exercise")
 
+    b = verbs.add_parser("gradescope-bundle", help="the autograder.zip Gradescope takes")
+    b.add_argument("--out", type=Path, default=Path("autograder.zip"), help="default: ./autograder.zip")
+    b.add_argument("--hidden-visibility", default="after_published",
+                   help="when students see hidden tests: visible, hidden, after_due_date, "
+                        "after_published (default)")
+    b.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
+
+    sb = verbs.add_parser("bundle", help="the starter repository for students (no solutions, no hidden tests)")
+    sb.add_argument("--out", type=Path, required=True, help="a new or empty folder")
+    sb.add_argument("--git", action="store_true", help="make it a git repository with one commit")
+    sb.add_argument("--kit", type=Path, help="the kit's root (default: the one holding this grader)")
+
     n = verbs.add_parser("new", help="lay out a new exercise (authors; see docs/AUTHORING.md)")
     n.add_argument("name", help="the exercise's folder and namespace name, e.g. rate_limiter")
     n.add_argument("--title", help="one line shown in reports")
@@ -123,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     progress = Progress(quiet=getattr(args, "quiet", False), verbose=getattr(args, "verbose", False))
     try:
+        if args.verb == "gradescope-bundle":
+            from grader.commands import gradescope_bundle
+            return gradescope_bundle.run(out=args.out, hidden_visibility=args.hidden_visibility,
+                                         kit_root=args.kit, stream=sys.stdout)
+        if args.verb == "bundle":
+            from grader.commands import bundle
+            return bundle.run(out=args.out, git=args.git, kit_root=args.kit, stream=sys.stdout)
         if args.verb == "new":
             from grader.commands import new
             return new.run(name=args.name, title=args.title, kit_root=args.kit, out=sys.stdout)

@@ -4,6 +4,8 @@ the seed and the command that reruns it. Colour only when writing to a terminal.
 
 from __future__ import annotations
 
+import re
+
 import os
 import sys
 from typing import TextIO
@@ -77,6 +79,24 @@ def _quality(e: ExerciseResult, style: _Style, out: list[str]) -> None:
         out.append(style(f"    ... ({len(e.tidy.warnings) - TIDY_LINES} more in result.json)", "dim"))
 
 
+_NOT_IMPLEMENTED = re.compile(r"not implemented: ([^\"\n]+)")
+
+
+def not_implemented(lost: list[TestResult]) -> list[str]:
+    """The skeleton functions every lost test ran into, or [] when any lost test failed for
+    another reason (then each failure is shown in full)."""
+    names: list[str] = []
+    for t in lost:
+        for r in t.runs.values():
+            if r is None or r.status == "passed":
+                continue
+            m = _NOT_IMPLEMENTED.search(r.reason)
+            if m is None:
+                return []
+            names.append(m.group(1).strip())
+    return list(dict.fromkeys(names))
+
+
 def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
     full = e.score >= e.max_score and e.max_score > 0
     head = f"{e.name}: {_fmt(e.score)}/{_fmt(e.max_score)}"
@@ -104,6 +124,12 @@ def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
         out.append(f"    (these failures match a known bug at {e.diagnosis.similarity:.0%}; "
                    "the failures below are what actually happened)")
     seen_build_failure = any(not b.ok for b in e.builds.values())
+    missing = not_implemented(lost)
+    if missing:
+        out.append(f"  not implemented yet: every lost test stops at a function that still throws "
+                   f"lockstep::not_implemented ({', '.join(missing)})")
+        out += [f"  {style('x', 'red')} {t.id}  ({_fmt(t.earned)}/{_fmt(t.points)})" for t in lost]
+        return
     for t in lost:
         if seen_build_failure and all(r is None or r.status == "not_built" for r in t.runs.values()):
             out.append(f"  {style('x', 'red')} {t.id}  ({_fmt(t.earned)}/{_fmt(t.points)})  not built")

@@ -93,3 +93,18 @@ class DiagnosisIsShown(TempDirTest):
         self.assertEqual(results.to_canonical()["exercises"][0]["diagnosis"],
                          {"hint": "data race: reads need locks", "similarity": 0.8})
         self.assertIsNone(_results().to_canonical()["exercises"][0]["diagnosis"])
+
+
+class NotImplementedYet(TempDirTest):
+    def test_a_skeleton_gets_one_clean_line_instead_of_a_failure_per_test(self) -> None:
+        results = _results()
+        for t in results.exercises[0].tests:
+            for c, r in t.runs.items():
+                if r is not None and r.status != "passed":
+                    t.runs[c] = r.__class__(**{**r.__dict__, "status": "failed", "reason":
+                                               'C++ exception with description "not implemented: channel: send" thrown'})
+        text = terminal.render(results)
+        self.assertIn("not implemented yet", text)
+        self.assertIn("(channel: send)", text)
+        self.assertNotIn("rerun:", text)
+        self.assertIn("rerun:", terminal.render(_results()))  # a real failure keeps its details

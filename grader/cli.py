@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run each mutant only against its must_fail tests")
     s.add_argument("--exercise", metavar="NAME", help="only this exercise")
 
+    ba = verbs.add_parser("batch", parents=[common], help="grade a folder of submissions (a class)")
+    ba.add_argument("submissions", type=Path, help="one entry (folder, .zip, .tar.gz) per student")
+    ba.add_argument("--out", type=Path, required=True, help="DIR/<student>/result.json per student")
+    ba.add_argument("--shard", help="i/N: grade every N-th student from the i-th (CI matrix, job arrays)")
+    ba.add_argument("--exercise", action="append", metavar="NAME", help="only this exercise (repeatable)")
+    ba.add_argument("--format", type=_formats, default=[], metavar="F[,F...]",
+                    help="reports per student beside result.json: " + ", ".join(_FORMATS))
+
+    gb = verbs.add_parser("gradebook", help="merge batch results into gradebook.csv and gradebook.html")
+    gb.add_argument("directory", type=Path, help="the --out folder of one or more batch runs")
+
     b = verbs.add_parser("gradescope-bundle", help="the autograder.zip Gradescope takes")
     b.add_argument("--out", type=Path, default=Path("autograder.zip"), help="default: ./autograder.zip")
     b.add_argument("--hidden-visibility", default="after_published",
@@ -135,6 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     progress = Progress(quiet=getattr(args, "quiet", False), verbose=getattr(args, "verbose", False))
     try:
+        if args.verb == "batch":
+            from grader.commands import batch
+            return batch.run(submissions_dir=args.submissions, out=args.out, shard=args.shard,
+                             jobs=args.jobs, work=args.work, configs=args.configs,
+                             exercises=args.exercise, formats=args.format, kit_root=args.kit,
+                             progress=progress)
+        if args.verb == "gradebook":
+            from grader.commands import gradebook
+            return gradebook.run(directory=args.directory, stream=sys.stdout)
         if args.verb == "gradescope-bundle":
             from grader.commands import gradescope_bundle
             return gradescope_bundle.run(out=args.out, hidden_visibility=args.hidden_visibility,

@@ -136,6 +136,14 @@ def preload_value(config: str, shim: Path) -> str | None:
     return str(shim) if config in run.PRELOAD_SHIM and shim.is_file() else None
 
 
+# Build order of grade and check: TSan builds fastest and catches the most; ASan+UBSan next.
+STAGE_ORDER = ("tsan", "asan", "release", "dev")
+
+
+def staged_order(configs: Iterable[str]) -> list[str]:
+    return sorted(configs, key=lambda c: STAGE_ORDER.index(c) if c in STAGE_ORDER else len(STAGE_ORDER))
+
+
 def restrict(tests: Iterable[RubricTest], configs: list[str], suites: Iterable[str]) -> list[RubricTest]:
     """The rubric tests of the chosen suites, each limited to the chosen configurations
     (a test none of whose configurations is chosen is left out)."""
@@ -266,40 +274,48 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
     ws.prepare(kit.root, {n: taken.exercises[n].files for n in complete})
     paths = feedback.PathMap.for_workspace(ws.source, owned)
 
-    built = build_all(ws, complete, configs, suites, progress)
+    # One configuration at a time, the fastest to build first, each run as soon as it is
+    # built: a student sees the first failure (or compile error) after one build, not three.
+    built = Built()
     compile_fb: dict[str, dict[str, feedback.CompileFeedback]] = {n: {} for n in names}
-    for config, b in built.builds.items():
-        if b.ok:
-            continue
-        fb = feedback.compile_errors(b.log, paths)
-        for n in complete:
-            if any(t.startswith(f"{n}_") for t in b.failed_targets):
-                compile_fb[n][config] = fb
-
     plans: dict[str, list[RubricTest]] = {}
-    all_jobs: list[run.Job] = []
-    absent: list[run.Outcome] = []
-    for n in complete:
-        rubric = rubrics[n]
-        if rubric is not None:
-            tests = restrict(rubric.tests, configs, suites)
-        else:
-            tests = discovered_public_tests(built, n, configs)
-        plans[n] = tests
-        errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
-        listed = listed_tests(built, n, configs, {t.suite for t in tests})
-        for job in make_jobs(n, tests, built, seed, build_errors=errors):
-            names_in_binary = listed.get((job.config, job.suite))
-            if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
-                absent.append(run.Outcome(job=job, status="no_record", seed=job.seed, reason=(
-                    f"the kit's {job.suite} test binary has no test {job.test} (a kit problem: "
-                    "run selfcheck)")))
-                notes.append(f"kit problem: {job.test} is in the rubric but not in the {job.config} binary")
-            else:
-                all_jobs.append(job)
+    outcomes: list[run.Outcome] = []
+    for config in staged_order(configs):
+        stage = build_all(ws, complete, [config], suites, progress)
+        built.builds.update(stage.builds)
+        built.exec_roots.update(stage.exec_roots)
+        b = stage.builds.get(config)
+        if b is not None and not b.ok:
+            fb = feedback.compile_errors(b.log, paths)
+            progress.line(f"build {config} failed: {fb.summary}")
+            for n in complete:
+                if any(t.startswith(f"{n}_") for t in b.failed_targets):
+                    compile_fb[n][config] = fb
+        stage_jobs: list[run.Job] = []
+        for n in complete:
+            rubric = rubrics[n]
+            if not plans.get(n):
+                plans[n] = (restrict(rubric.tests, configs, suites) if rubric is not None
+                            else discovered_public_tests(built, n, configs))
+            tests = restrict(plans[n], [config], suites)
+            errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
+            listed = listed_tests(built, n, [config], {t.suite for t in tests})
+            for job in make_jobs(n, tests, built, seed, build_errors=errors):
+                names_in_binary = listed.get((job.config, job.suite))
+                if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
+                    outcomes.append(run.Outcome(job=job, status="no_record", seed=job.seed, reason=(
+                        f"the kit's {job.suite} test binary has no test {job.test} (a kit problem: "
+                        "run selfcheck)")))
+                    notes.append(f"kit problem: {job.test} is in the rubric but not in the {job.config} binary")
+                else:
+                    stage_jobs.append(job)
+        if stage_jobs:
+            ran = run_batch(stage_jobs, run_context(built, [config]), jobs, progress, f"tests ({config})")
+            first = next((o for o in ran if not o.passed), None)
+            if first is not None:
+                progress.line(f"first failure ({config}): {first.job.test}: {paths.rewrite(first.reason)}")
+            outcomes += ran
     context = run_context(built, configs)
-    outcomes = run_batch(all_jobs, context, jobs, progress, "tests") if all_jobs else []
-    outcomes += absent
     by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
     for o in outcomes:
         by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o

@@ -100,7 +100,11 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
         except (OSError, ValueError):
             pass
     build_dir.mkdir(parents=True, exist_ok=True)
-    rc, log = _run(cmd, source, CONFIGURE_TIMEOUT_S)
+    # Reconfiguring an existing cache: --fresh, because when the preset's compiler changed,
+    # cmake wipes the cache and configures again without our -D values (no sanitizer, every
+    # exercise). Objects are kept; ninja rebuilds only what the new flags change.
+    run_cmd = [*cmd, "--fresh"] if (build_dir / "CMakeCache.txt").is_file() else cmd
+    rc, log = _run(run_cmd, source, CONFIGURE_TIMEOUT_S)
     if log_path is not None:
         log_path.write_text(log)
     if rc != 0:

@@ -442,7 +442,10 @@ inline void ThreadPool::work_loop() {
     if (timers_.empty()) {
       work_ready_.wait(lock);
     } else {
-      work_ready_.wait_until(lock, timers_.begin()->first);
+      // A copy: wait_until reads its deadline again after waking, when another worker may
+      // already have erased that timer.
+      const Clock::time_point due = timers_.begin()->first;
+      work_ready_.wait_until(lock, due);
     }
   }
 }

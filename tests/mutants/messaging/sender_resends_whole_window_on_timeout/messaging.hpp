@@ -555,7 +555,8 @@ inline void ReliableSender::on_tick(lossy::Tick now) {
     bool expired = false;
     for (std::size_t i = 0; i < in_window; ++i) {
       const auto& out = outgoing_[i];
-      expired = expired || (!out.acked && out.sent && now - out.sent_at >= options_.retransmit_timeout);
+      expired =
+          expired || (!out.acked && out.sent && now - out.sent_at >= options_.retransmit_timeout);
     }
     for (std::size_t i = 0; i < in_window; ++i) {
       auto& out = outgoing_[i];

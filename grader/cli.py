@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--runs", type=_positive, default=3, help="runs per implementation (default 3)")
     s.add_argument("--quick", action="store_true",
                    help="run each mutant only against its must_fail tests")
-    s.add_argument("--exercise", metavar="NAME", help="only this exercise")
+    s.add_argument("--exercise", metavar="NAME", action="append",
+                   help="only this exercise (repeatable)")
 
     ba = verbs.add_parser("batch", parents=[common], help="grade a folder of submissions (a class)")
     ba.add_argument("submissions", type=Path, help="one entry (folder, .zip, .tar.gz) per student")
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                              configs=args.configs, seed=args.seed, out=args.out,
                              kit_root=args.kit, progress=progress, formats=args.format)
         from grader.commands import selfcheck
-        return selfcheck.run(runs=args.runs, quick=args.quick, exercise=args.exercise, jobs=args.jobs,
+        return selfcheck.run(runs=args.runs, quick=args.quick, exercises=args.exercise, jobs=args.jobs,
                              work=args.work, configs=args.configs, kit_root=args.kit, progress=progress)
     except EnvironmentProblem as e:
         print(f"lockstep: {e}", file=sys.stderr)

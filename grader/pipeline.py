@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import secrets
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -66,34 +67,50 @@ def has_hidden(source: Path, exercise: str) -> bool:
 
 
 _TEST_DEFINITION = re.compile(r"^\s*TEST(?:_F)?\(\s*(\w+)\s*,\s*(\w+)\s*\)", re.M)
+_TEST_P_DEFINITION = re.compile(r"^\s*TEST_P\(\s*(\w+)\s*,\s*(\w+)\s*\)", re.M)
+_INSTANTIATION = re.compile(r"^\s*INSTANTIATE_TEST_SUITE_P\(\s*(\w+)\s*,\s*(\w+)\s*,", re.M)
+_PARAMETERISED_ID = re.compile(r"^(\w+)/(\w+)\.(\w+)/[^/]+$")
 
 
 def hidden_sources_of(source: Path, exercise: str, tests: Iterable[str]) -> list[str] | None:
-    """The hidden test files (names) that define `tests`, or None when one of them is not a
-    plain TEST/TEST_F found in a file (then everything is built)."""
+    """The hidden test files (names) that define `tests`, or None when one of them is not
+    found in a file (then everything is built). A value-parameterised test
+    (Prefix/Suite.Name/param) is placed only where its TEST_P and its instantiation meet."""
     where: dict[str, str] = {}
     for path in sorted((source / "tests" / "hidden" / exercise).glob("*.cpp")):
-        for m in _TEST_DEFINITION.finditer(path.read_text(errors="replace")):
+        text = path.read_text(errors="replace")
+        for m in _TEST_DEFINITION.finditer(text):
             where.setdefault(f"{m.group(1)}.{m.group(2)}", path.name)
-    files = {where.get(t) for t in tests}
+        prefixes: dict[str, list[str]] = {}
+        for m in _INSTANTIATION.finditer(text):
+            prefixes.setdefault(m.group(2), []).append(m.group(1))
+        for m in _TEST_P_DEFINITION.finditer(text):
+            for prefix in prefixes.get(m.group(1), []):
+                where.setdefault(f"{prefix}/{m.group(1)}.{m.group(2)}", path.name)
+
+    def place(test: str) -> str | None:
+        m = _PARAMETERISED_ID.match(test)
+        return where.get(f"{m.group(1)}/{m.group(2)}.{m.group(3)}" if m else test)
+
+    files = {place(t) for t in tests}
     return None if None in files else sorted(files)  # type: ignore[type-var]
 
 
 def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suites: Iterable[str],
-              progress: Progress, label: str = "", hidden_only: list[str] | None = None) -> Built:
-    """Build the test targets of `exercises` in each config (one cmake build per config);
-    `hidden_only` limits the hidden suites to those source files (see hidden_sources_of)."""
+              progress: Progress, label: str = "",
+              tests: Mapping[str, Iterable[RubricTest]] | None = None) -> Built:
+    """Build the test targets of `exercises` in each config (one cmake build per config).
+    With `tests` (per exercise, the rubric tests that will run), a config builds only the
+    suites and hidden test files that hold one of its tests: an optimised build that runs
+    three stress tests compiles three files, not the whole suite."""
     built = Built()
     suites = list(suites)
     if not exercises:
         return built
-    targets: list[str] = []
-    for ex in exercises:
-        for suite in suites:
-            if suite == "hidden" and not has_hidden(ws.source, ex):
-                continue
-            targets.append(build_mod.test_target(ex, suite))
     for config in configs:
+        targets, hidden_only = config_targets(ws, exercises, suites, config, tests)
+        if not targets:
+            continue
         extra = [SHIM_TARGET] if config in run.PRELOAD_SHIM else []
         log_path = ws.logs() / f"build-{config}.log"
         progress.status(f"{label + ' ' if label else ''}building {config} ...")
@@ -106,6 +123,31 @@ def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suite
         status = "ok" if result.ok else f"FAILED ({', '.join(result.failed_targets)})"
         progress.line(f"{what}build {config}: {status} in {result.seconds:.1f} s")
     return built
+
+
+def config_targets(ws: Workspace, exercises: list[str], suites: list[str], config: str,
+                   tests: Mapping[str, Iterable[RubricTest]] | None) -> tuple[list[str], list[str] | None]:
+    """The test targets one config needs and the hidden files to build them from (None:
+    every file). Without `tests`, every suite of every exercise, whole."""
+    targets: list[str] = []
+    hidden_files: set[str] = set()
+    whole = tests is None
+    for ex in exercises:
+        mine = None if tests is None or ex not in tests else [t for t in tests[ex] if config in t.configs]
+        whole = whole or mine is None
+        for suite in suites:
+            if suite == "hidden" and not has_hidden(ws.source, ex):
+                continue
+            if mine is not None and not any(t.suite == suite for t in mine):
+                continue
+            targets.append(build_mod.test_target(ex, suite))
+            if suite == "hidden" and mine is not None:
+                files = hidden_sources_of(ws.source, ex, [t.id for t in mine if t.suite == "hidden"])
+                if files is None:
+                    whole = True
+                else:
+                    hidden_files.update(files)
+    return targets, None if whole else sorted(hidden_files)
 
 
 def _readable_copy(ws: Workspace, result: build_mod.BuildResult) -> Path:
@@ -236,20 +278,30 @@ def rerun_parts(ws: Workspace, config: str, exercise: str, suite: str,
     return binary, context.prefixes.get(config, []), env
 
 
-def code_quality(ws: Workspace, exercise: str, owned: tuple[str, ...], paths: feedback.PathMap,
-                 builds: Mapping[str, BuildSummary], progress: Progress) -> tidy.TidyReport:
+def start_code_quality(pool: ThreadPoolExecutor, ws: Workspace, exercise: str,
+                       owned: tuple[str, ...], paths: feedback.PathMap,
+                       progress: Progress) -> Future[tidy.TidyReport]:
+    """clang-tidy in the background: it needs one core for half a minute, which the test
+    runs of the remaining configurations leave partly idle."""
+    def check() -> tidy.TidyReport:
+        t0 = time.monotonic()
+        report = tidy.run(ws.source, ws.build_dir(tidy.DATABASE_CONFIG), exercise, owned, paths)
+        progress.line(f"{exercise}: clang-tidy: " + (report.skipped or f"{len(report.warnings)} "
+                                                     f"warning(s) in {time.monotonic() - t0:.1f} s"))
+        return report
+    return pool.submit(check)
+
+
+def code_quality(builds: Mapping[str, BuildSummary],
+                 pending: Future[tidy.TidyReport] | None) -> tidy.TidyReport:
     """clang-tidy's warnings on the owned files (skipped, with the reason, when it cannot run)."""
     database = builds.get(tidy.DATABASE_CONFIG)
     if database is None:
         return tidy.TidyReport(skipped=f"code quality is checked on the {tidy.DATABASE_CONFIG} build, "
                                        "which this run did not make")
-    if not database.ok:
+    if not database.ok or pending is None:
         return tidy.TidyReport(skipped="the code does not compile; code quality was not checked")
-    t0 = time.monotonic()
-    report = tidy.run(ws.source, ws.build_dir(tidy.DATABASE_CONFIG), exercise, owned, paths)
-    progress.line(f"{exercise}: clang-tidy: " + (report.skipped or f"{len(report.warnings)} warning(s) "
-                                                 f"in {time.monotonic() - t0:.1f} s"))
-    return report
+    return pending.result()
 
 
 def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str, ...],
@@ -280,8 +332,12 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
     compile_fb: dict[str, dict[str, feedback.CompileFeedback]] = {n: {} for n in names}
     plans: dict[str, list[RubricTest]] = {}
     outcomes: list[run.Outcome] = []
+    tidy_pool = ThreadPoolExecutor(max_workers=1)
+    pending_tidy: dict[str, Future[tidy.TidyReport]] = {}
     for config in staged_order(configs):
-        stage = build_all(ws, complete, [config], suites, progress)
+        stage = build_all(ws, complete, [config], suites, progress,
+                          tests={n: restrict(rubrics[n].tests, configs, suites)
+                                 for n in complete if rubrics[n] is not None})
         built.builds.update(stage.builds)
         built.exec_roots.update(stage.exec_roots)
         b = stage.builds.get(config)
@@ -291,6 +347,10 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             for n in complete:
                 if any(t.startswith(f"{n}_") for t in b.failed_targets):
                     compile_fb[n][config] = fb
+        if b is not None and config == tidy.DATABASE_CONFIG:
+            for n in complete:
+                if not any(t.startswith(f"{n}_") for t in b.failed_targets):
+                    pending_tidy[n] = start_code_quality(tidy_pool, ws, n, owned[n], paths, progress)
         stage_jobs: list[run.Job] = []
         for n in complete:
             rubric = rubrics[n]
@@ -340,7 +400,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
         for config, b in built.builds.items():
             mine = [t for t in b.failed_targets if t.startswith(f"{n}_")]
             builds[config] = BuildSummary(config, not mine, b.seconds, mine, compile_fb[n].get(config))
-        tidy_report = code_quality(ws, n, owned[n], paths, builds, progress)
+        tidy_report = code_quality(builds, pending_tidy.get(n))
         rubric = rubrics[n]
         quality = None if rubric is None else score.Quality(
             rubric.quality_points, rubric.quality_per_warning, len(tidy_report.warnings),
@@ -366,6 +426,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
         results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages,
                                                  diagnosed, tidy_report))
 
+    tidy_pool.shutdown()
     return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
                    started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,
                    exercises=results, notes=notes,

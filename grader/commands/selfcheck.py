@@ -123,7 +123,8 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
     need_suites = ("hidden", "public") if first else tuple(s for s in ("hidden", "public")
                                                            if any(t.suite == s for t in chosen))
     ws.prepare(kit.root, {name: files})
-    built = pipeline.build_all(ws, [name], need_configs, need_suites, progress, label=f"{name}/{impl.label}")
+    built = pipeline.build_all(ws, [name], need_configs, need_suites, progress, label=f"{name}/{impl.label}",
+                               tests=None if first else {name: chosen})
     report = ImplReport(impl, built=all(b.ok for b in built.builds.values()))
     if not report.built:
         failed = {c: b.failed_targets for c, b in built.builds.items() if not b.ok}
@@ -164,15 +165,14 @@ def hunt_mutant(impl: Impl, *, kit: Kit, name: str, files: dict[str, Path], test
     ws.prepare(kit.root, {name: files})
     report = ImplReport(impl, built=True)
     alive = {(t.id, r) for t in tests for r in range(runs)}
-    # Only the hidden test files that hold these tests are compiled against the mutant.
-    hidden_only = pipeline.hidden_sources_of(ws.source, name, [t.id for t in tests if t.suite == "hidden"])
     for config in quick_config_order(configs):
         wanted = [t for t in tests if config in t.configs and any((t.id, r) in alive for r in range(runs))]
         if not wanted:
             continue
         suites = tuple(s for s in ("hidden", "public") if any(t.suite == s for t in wanted))
+        # Only the hidden test files that hold these tests are compiled against the mutant.
         built = pipeline.build_all(ws, [name], [config], suites, progress,
-                                   label=f"{name}/{impl.label}", hidden_only=hidden_only)
+                                   label=f"{name}/{impl.label}", tests={name: wanted})
         if not all(b.ok for b in built.builds.values()):
             report.built = False
             problems.append(f"{name}/{impl.label}: does not build in {config}; see {ws.logs()}")
@@ -262,12 +262,12 @@ def print_matrix(name: str, tests: list[RubricTest], mutant_reports: list[ImplRe
         print(f"  M{i + 1} {rep.impl.name:<36} {killed}/{len(rep.runs)} ({rate:.0%})", file=out)
 
 
-def run(*, runs: int, quick: bool, exercise: str | None, jobs: int, work: Path | None,
+def run(*, runs: int, quick: bool, exercises: list[str] | None, jobs: int, work: Path | None,
         configs: str | None, kit_root: Path | None, progress: Progress,
         out: TextIO | None = None) -> int:
     stream = out if out is not None else sys.stdout
     kit = load_kit(kit_root)
-    names = kit.resolve_exercises([exercise] if exercise else None)
+    names = kit.resolve_exercises(exercises or None)
     chosen = default_configs(kit, names, configs)
     preflight.require_tools()
     problems: list[str] = []

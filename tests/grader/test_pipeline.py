@@ -55,12 +55,20 @@ class HiddenSourcesOf(TempDirTest):
         hidden.mkdir(parents=True)
         (hidden / "a_test.cpp").write_text("TEST(Alpha, One) {}\nTEST_F(AlphaFixture, Two) {}\n")
         (hidden / "b_test.cpp").write_text("  TEST( Beta , Three )\n{}\nTEST_P(Gamma, Four) {}\n")
+        (hidden / "c_test.cpp").write_text("TEST_P(Delta, Five) {}\n"
+                                           "INSTANTIATE_TEST_SUITE_P(Shapes, Delta,\n  testing::Values(1));\n")
 
     def test_maps_each_test_to_its_file(self) -> None:
         self.assertEqual(pipeline.hidden_sources_of(self.tmp, "ex", ["Beta.Three"]), ["b_test.cpp"])
         self.assertEqual(pipeline.hidden_sources_of(self.tmp, "ex", ["Beta.Three", "AlphaFixture.Two"]),
                          ["a_test.cpp", "b_test.cpp"])
 
+    def test_a_parameterised_test_is_placed_where_it_is_instantiated(self) -> None:
+        self.assertEqual(pipeline.hidden_sources_of(self.tmp, "ex", ["Shapes/Delta.Five/0", "Alpha.One"]),
+                         ["a_test.cpp", "c_test.cpp"])
+        self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Other/Delta.Five/0"]))
+
     def test_a_test_it_cannot_place_means_build_everything(self) -> None:
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Alpha.One", "Gamma.Four"]))
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Nowhere.Test"]))
+        self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Gamma/Gamma.Four/1"]))

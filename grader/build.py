@@ -93,17 +93,21 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
     key = {"cmd": cmd, "presets": hashlib.sha256(presets.read_bytes()).hexdigest()
            if presets.is_file() else None}
     stamp = build_dir / ".lockstep-configure.json"
+    previous = None
     if (build_dir / "CMakeCache.txt").is_file() and stamp.is_file():
         try:
-            if json.loads(stamp.read_text()) == key:
-                return ""
+            previous = json.loads(stamp.read_text())
         except (OSError, ValueError):
             pass
+        if previous == key:
+            return ""
     build_dir.mkdir(parents=True, exist_ok=True)
-    # Reconfiguring an existing cache: --fresh, because when the preset's compiler changed,
-    # cmake wipes the cache and configures again without our -D values (no sanitizer, every
-    # exercise). Objects are kept; ninja rebuilds only what the new flags change.
-    run_cmd = [*cmd, "--fresh"] if (build_dir / "CMakeCache.txt").is_file() else cmd
+    # An existing cache whose presets changed (or are unknown) is reconfigured --fresh: when
+    # the preset's compiler changed, cmake wipes the cache and configures again without our
+    # -D values (no sanitizer, every exercise). Otherwise a plain reconfigure, because
+    # --fresh also makes cmake drop the precompiled header, a rebuild of several seconds.
+    same_presets = isinstance(previous, dict) and previous.get("presets") == key["presets"]
+    run_cmd = [*cmd, "--fresh"] if (build_dir / "CMakeCache.txt").is_file() and not same_presets else cmd
     rc, log = _run(run_cmd, source, CONFIGURE_TIMEOUT_S)
     if log_path is not None:
         log_path.write_text(log)

@@ -237,6 +237,12 @@ def classify(job: Job, nonce: str, result: sandbox.ProcessResult, records: bytes
             f"killed after {job.timeout_s:g} s of wall-clock time: a deadlock, a lost wakeup "
             "or a livelock (the harness watchdog did not fire either)"),
             details=_tail(out), **base)
+    if result.memory_exceeded:
+        limit_gib = sandbox.Limits().memory_bytes / (1 << 30)
+        return Outcome(status="crashed", reason=(
+            f"killed: its processes held more than {limit_gib:g} GiB of memory (resident); "
+            "memory that grows without bound, e.g. a queue nobody drains or a leak in a loop"),
+            details=_tail(out), **base)
     san = sanitizer_kind(out)
     watchdog = _WATCHDOG.search(out)
     # TSan reports the threads the watchdog leaves behind when it ends the process; the

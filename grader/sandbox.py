@@ -3,7 +3,8 @@
 A fresh temporary working directory (HOME and TMPDIR too), a scrubbed environment, stdin
 from /dev/null, stdout+stderr to a file, its own session and process group, a wall-clock
 limit after which the whole group is SIGKILLed, RLIMIT_CPU/FSIZE/CORE and a process cap;
-never RLIMIT_AS (the sanitizers reserve terabytes of address space). As root the process
+never RLIMIT_AS or RLIMIT_DATA (the sanitizers reserve terabytes of address space): memory
+is bounded by a watchdog on the resident size of the whole session. As root the process
 runs as an unprivileged uid per job slot so RLIMIT_NPROC applies, and every process left
 of that uid is killed afterwards; where the platform allows it has no network.
 """
@@ -39,6 +40,7 @@ class Limits:
     fsize_bytes: int = 64 << 20
     max_processes: int = 1024       # threads count too (RLIMIT_NPROC counts tasks)
     nofile: int = 4096
+    memory_bytes: int = 4 << 30     # resident memory of the whole session (RSS watchdog)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class ProcessResult:
     output_bytes: int               # size before truncation
     wall_s: float
     files: dict[str, bytes] = field(default_factory=dict)  # requested files read back from cwd
+    memory_exceeded: bool = False   # killed by the grader above Limits.memory_bytes resident
 
     @property
     def signal_name(self) -> str | None:
@@ -241,17 +244,11 @@ def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int |
             launcher.append("--unshare-net")
         out_path = outdir / "output"
         t0 = time.monotonic()
-        timed_out = False
         with out_path.open("wb") as out:
             proc = subprocess.Popen(launcher + ["--", *argv], cwd=cwd, env=full_env,
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True, close_fds=True)
-            try:
-                proc.wait(timeout=limits.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc.pid)
-                proc.wait(timeout=30)
+            timed_out, memory_exceeded = _wait(proc, limits, uid)
             wall = time.monotonic() - t0
             # Leftovers: the group (daemons that kept it) and, as root, the whole uid.
             _kill_group(proc.pid)
@@ -270,10 +267,58 @@ def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int |
                 pass
         return ProcessResult(argv=list(argv), returncode=rc if rc >= 0 else None,
                              signal=-rc if rc < 0 else None, timed_out=timed_out,
-                             output=output, output_bytes=size, wall_s=wall, files=files)
+                             output=output, output_bytes=size, wall_s=wall, files=files,
+                             memory_exceeded=memory_exceeded)
     finally:
         shutil.rmtree(cwd, ignore_errors=True)
         shutil.rmtree(outdir, ignore_errors=True)
+
+
+MEMORY_POLL_S = 0.05
+
+
+def _wait(proc: subprocess.Popen[bytes], limits: Limits, uid: int | None) -> tuple[bool, bool]:
+    """Wait for the process; kill its group at the wall-clock limit or when the session's
+    resident memory passes the limit. Returns (timed out, memory exceeded)."""
+    deadline = time.monotonic() + limits.timeout_s
+    while True:
+        try:
+            proc.wait(timeout=max(0.0, min(MEMORY_POLL_S, deadline - time.monotonic())))
+            return False, False
+        except subprocess.TimeoutExpired:
+            pass
+        over_time = time.monotonic() >= deadline
+        over_memory = not over_time and resident_bytes(proc.pid, uid) > limits.memory_bytes
+        if over_time or over_memory:
+            _kill_group(proc.pid)
+            if uid is not None:
+                kill_uid(uid)
+            proc.wait(timeout=30)
+            return over_time, over_memory
+
+
+def resident_bytes(session: int, uid: int | None) -> int:
+    """The resident memory of every process in the session (or, sandboxed, of the uid,
+    which also counts a child that left the session with setsid)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+            # The command name (field 2) may hold spaces and parentheses: split after it.
+            fields = stat[stat.rindex(b")") + 2:].split()
+            if uid is not None:
+                if entry.stat().st_uid != uid:
+                    continue
+            elif int(fields[3]) != session:   # field 6: session id
+                continue
+            total += int(fields[21]) * page   # field 24: resident pages
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def tsan_prefix() -> list[str]:

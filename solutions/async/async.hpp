@@ -252,7 +252,6 @@ class TaskPromise<void> : public TaskPromiseBase {
 template <class T>
 class [[nodiscard]] Task {
  public:
-  // NOLINTNEXTLINE(readability-identifier-naming): the name the coroutine machinery looks for
   using promise_type = detail::TaskPromise<T>;
 
   Task() noexcept = default;
@@ -549,7 +548,7 @@ class Event {
 // from its final suspension point, once nothing of the frame runs any more.
 class SyncWaitDriver {
  public:
-  class promise_type {  // NOLINT(readability-identifier-naming): required name
+  class promise_type {
    public:
     SyncWaitDriver get_return_object() noexcept {
       return SyncWaitDriver{std::coroutine_handle<promise_type>::from_promise(*this)};
@@ -656,7 +655,7 @@ class JoinCounter {
 // reports to the counter from its final suspension point.
 class JoinChild {
  public:
-  class promise_type {  // NOLINT(readability-identifier-naming): required name
+  class promise_type {
    public:
     JoinChild get_return_object() noexcept {
       return JoinChild{std::coroutine_handle<promise_type>::from_promise(*this)};

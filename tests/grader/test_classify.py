@@ -62,6 +62,13 @@ class Records(unittest.TestCase):
         self.assertEqual(o.status, "failed")
         self.assertIn("status 3", o.reason)
 
+    def test_killed_for_memory_is_a_crash_that_says_so_even_with_a_passed_record(self) -> None:
+        p = proc(None, 9)
+        p.memory_exceeded = True
+        o = classify(p, rec())
+        self.assertEqual(o.status, "crashed")
+        self.assertIn("GiB of memory", o.reason)
+
     def test_skipped(self) -> None:
         self.assertEqual(classify(proc(0), rec("skipped")).status, "skipped")
 

@@ -100,6 +100,19 @@ class Sandbox(unittest.TestCase):
                         limits=sandbox.Limits(timeout_s=10, fsize_bytes=1 << 20))
         self.assertRegex(r.output, r"status=(153|1)\b")  # head killed by SIGXFSZ (128+25)
 
+    def test_memory_that_grows_without_bound_is_killed_at_the_limit(self) -> None:
+        r = self.run_sh("x=x; while :; do x=$x$x; done",  # doubles until killed
+                        limits=sandbox.Limits(timeout_s=60, memory_bytes=256 << 20))
+        self.assertTrue(r.memory_exceeded)
+        self.assertFalse(r.timed_out)
+        self.assertEqual(r.signal_name, "SIGKILL")
+        self.assertLess(r.wall_s, 30)
+
+    def test_a_modest_process_is_not_killed_for_memory(self) -> None:
+        r = self.run_sh("echo fine", limits=sandbox.Limits(timeout_s=10, memory_bytes=256 << 20))
+        self.assertFalse(r.memory_exceeded)
+        self.assertEqual(r.returncode, 0)
+
     def test_cwd_is_a_fresh_empty_temp_dir_removed_afterwards(self) -> None:
         first = self.run_sh("pwd; ls -A | wc -l; touch junk")
         second = self.run_sh("pwd; ls -A | wc -l")

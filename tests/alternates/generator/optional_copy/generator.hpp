@@ -25,16 +25,6 @@
 #include <utility>
 #include <vector>
 
-// Clang 14 cannot compile an inline or template coroutine with -fsanitize=function (part of
-// -fsanitize=undefined, which the asan build uses): its backend stops with "Cannot represent
-// a difference across sections" (llvm/llvm-project#49689). The helpers below are inline or
-// templates, so they opt out of that one check. Plain coroutines in a .cpp are not affected.
-#if defined(__clang__)
-#define LOCKSTEP_GENERATOR_CORO [[clang::no_sanitize("function")]]
-#else
-#define LOCKSTEP_GENERATOR_CORO
-#endif
-
 namespace lockstep::generator {
 
 template <class T>
@@ -172,7 +162,7 @@ class Generator<T>::iterator {  // NOLINT(readability-identifier-naming)
 
 // ---- sequence helpers ----------------------------------------------------------------
 
-LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> fibonacci() {
+inline Generator<std::uint64_t> fibonacci() {
   // F(n) and F(n+1) as long as F(n) fits: F(93) is the last one.
   std::uint64_t a = 0;
   std::uint64_t b = 1;
@@ -185,7 +175,7 @@ LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> fibonacci() {
   }
 }
 
-LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> primes() {
+inline Generator<std::uint64_t> primes() {
   co_yield std::uint64_t{2};
   std::vector<std::uint64_t> odd_primes;
   for (std::uint64_t candidate = 3;; candidate += 2) {
@@ -204,7 +194,7 @@ LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> primes() {
 }
 
 template <class T>
-LOCKSTEP_GENERATOR_CORO Generator<T> take(Generator<T> source, std::size_t count) {
+Generator<T> take(Generator<T> source, std::size_t count) {
   std::size_t left = count;
   if (left == 0) {
     co_return;
@@ -218,7 +208,7 @@ LOCKSTEP_GENERATOR_CORO Generator<T> take(Generator<T> source, std::size_t count
 }
 
 template <class T, std::predicate<const std::remove_reference_t<T>&> Pred>
-LOCKSTEP_GENERATOR_CORO Generator<T> filter(Generator<T> source, Pred pred) {
+Generator<T> filter(Generator<T> source, Pred pred) {
   for (auto it = source.begin(); !(it == source.end()); ++it) {
     typename Generator<T>::reference value = *it;
     if (std::invoke(pred, std::as_const(value))) {

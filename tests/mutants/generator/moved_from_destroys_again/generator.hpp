@@ -25,16 +25,6 @@
 #include <utility>
 #include <vector>
 
-// Clang 14 cannot compile an inline or template coroutine with -fsanitize=function (part of
-// -fsanitize=undefined, which the asan build uses): its backend stops with "Cannot represent
-// a difference across sections" (llvm/llvm-project#49689). The helpers below are inline or
-// templates, so they opt out of that one check. Plain coroutines in a .cpp are not affected.
-#if defined(__clang__)
-#define LOCKSTEP_GENERATOR_CORO [[clang::no_sanitize("function")]]
-#else
-#define LOCKSTEP_GENERATOR_CORO
-#endif
-
 namespace lockstep::generator {
 
 template <class T>
@@ -208,7 +198,7 @@ typename Generator<T>::iterator Generator<T>::begin() {
 
 // F(0), F(1), F(2), ... = 0, 1, 1, 2, 3, 5, ...; ends after F(93), the last Fibonacci
 // number that fits in std::uint64_t (94 values in all).
-LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> fibonacci() {
+inline Generator<std::uint64_t> fibonacci() {
   std::uint64_t current = 0;
   std::uint64_t next = 1;
   while (true) {
@@ -221,7 +211,7 @@ LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> fibonacci() {
 }
 
 // 2, 3, 5, 7, 11, ...: every prime in increasing order, without end.
-LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> primes() {
+inline Generator<std::uint64_t> primes() {
   std::vector<std::uint64_t> found;
   for (std::uint64_t candidate = 2;; ++candidate) {
     bool prime = true;
@@ -244,7 +234,7 @@ LOCKSTEP_GENERATOR_CORO inline Generator<std::uint64_t> primes() {
 // The first `count` values of `source` (fewer if it ends first). Never resumes `source`
 // more often than needed: after the count-th value, `source` is not advanced again.
 template <class T>
-LOCKSTEP_GENERATOR_CORO Generator<T> take(Generator<T> source, std::size_t count) {
+Generator<T> take(Generator<T> source, std::size_t count) {
   if (count == 0) {
     co_return;
   }
@@ -259,7 +249,7 @@ LOCKSTEP_GENERATOR_CORO Generator<T> take(Generator<T> source, std::size_t count
 
 // The values of `source` for which `pred(value)` is true, in order.
 template <class T, std::predicate<const std::remove_reference_t<T>&> Pred>
-LOCKSTEP_GENERATOR_CORO Generator<T> filter(Generator<T> source, Pred pred) {
+Generator<T> filter(Generator<T> source, Pred pred) {
   for (auto&& value : source) {
     if (std::invoke(pred, std::as_const(value))) {
       co_yield std::forward<decltype(value)>(value);

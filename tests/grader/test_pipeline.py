@@ -8,6 +8,7 @@ from pathlib import Path
 from grader import pipeline, sandbox
 from grader.errors import UsageError
 from grader.kit import RubricTest
+from grader.workspace import Workspace
 from tests.grader.helpers import TempDirTest
 
 A = RubricTest("S.A", "hidden", 2, "g", ("asan", "tsan"), 30)
@@ -72,3 +73,37 @@ class HiddenSourcesOf(TempDirTest):
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Alpha.One", "Gamma.Four"]))
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Nowhere.Test"]))
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Gamma/Gamma.Four/1"]))
+
+
+class ConfigTargets(TempDirTest):
+    """Each configuration builds only the suites and hidden files that hold its tests."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        for ex, files in (("ex", {"a_test.cpp": "TEST(Alpha, One) {}\n", "b_test.cpp": "TEST(Beta, Two) {}\n"}),
+                          ("other", {"c_test.cpp": "TEST_P(Gamma, Three) {}\n"})):
+            d = self.tmp / "tests" / "hidden" / ex
+            d.mkdir(parents=True)
+            for name, text in files.items():
+                (d / name).write_text(text)
+        self.ws = Workspace(self.tmp / "work")
+        (self.tmp / "work").mkdir()
+        (self.tmp / "work" / "ws").symlink_to(self.tmp)
+
+    def test_a_config_builds_the_files_and_suites_its_tests_need(self) -> None:
+        tests = {"ex": [RubricTest("Alpha.One", "hidden", 1, "g", ("asan", "release"), 30),
+                        RubricTest("Beta.Two", "hidden", 1, "g", ("asan",), 30),
+                        RubricTest("ExPublic.P", "public", 1, "g", ("asan",), 30)]}
+        suites = ["hidden", "public"]
+        self.assertEqual(pipeline.config_targets(self.ws, ["ex"], suites, "release", tests),
+                         (["ex_hidden_test"], ["a_test.cpp"]))
+        self.assertEqual(pipeline.config_targets(self.ws, ["ex"], suites, "asan", tests),
+                         (["ex_hidden_test", "ex_public_test"], ["a_test.cpp", "b_test.cpp"]))
+        self.assertEqual(pipeline.config_targets(self.ws, ["ex"], suites, "tsan", tests), ([], []))
+
+    def test_without_tests_or_with_a_test_it_cannot_place_everything_is_built(self) -> None:
+        self.assertEqual(pipeline.config_targets(self.ws, ["ex"], ["hidden", "public"], "tsan", None),
+                         (["ex_hidden_test", "ex_public_test"], None))
+        tests = {"other": [RubricTest("Nowhere/Gamma.Three/0", "hidden", 1, "g", ("tsan",), 30)]}
+        self.assertEqual(pipeline.config_targets(self.ws, ["other"], ["hidden"], "tsan", tests),
+                         (["other_hidden_test"], None))

@@ -14,6 +14,7 @@ import time
 from typing import TextIO
 
 _CLEAR = "\r\033[K"
+TICK_S = 1.0
 
 
 class Progress:
@@ -26,6 +27,7 @@ class Progress:
         self._live = live
         self._status = ""
         self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
 
     @property
     def stream(self) -> TextIO:
@@ -66,6 +68,18 @@ class Progress:
             self._status = message
             self.stream.write(_CLEAR + self._fit(message))
             self.stream.flush()
+            if self._ticker is None:
+                # A build says nothing for a minute: redraw every second so the clock moves.
+                self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+                self._ticker.start()
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(TICK_S)
+            with self._lock:
+                if self._status:
+                    self.stream.write(_CLEAR + self._fit(self._status))
+                    self.stream.flush()
 
     def clear(self) -> None:
         if not self.live or not self._status:

@@ -313,11 +313,5 @@ int main(int argc, char** argv) {
   add("ping_pong/caf", caf_ping_pong);
   add("one_to_one/caf", caf_one_to_one);
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

@@ -105,11 +105,5 @@ int main(int argc, char** argv) {
 #if LOCKSTEP_HAVE_TBB
   add("fan_out_1000/tbb_task_group", tbb_fan_out);
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

@@ -172,11 +172,5 @@ int main(int argc, char** argv) {
 #if LOCKSTEP_HAVE_MOODYCAMEL
   add<MoodycamelQueue>("moodycamel_semaphore_bound");
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

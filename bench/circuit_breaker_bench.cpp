@@ -106,11 +106,5 @@ int main(int argc, char** argv) {
   add<LockstepBreaker>("lockstep");
   add<Direct>("direct_call");
   add<MutexBreaker>("mutex_breaker");
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

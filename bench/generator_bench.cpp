@@ -13,6 +13,7 @@
 #include <iterator>
 #include <utility>
 
+#include "bench_common.hpp"
 #include "generator.hpp"
 
 namespace {
@@ -111,11 +112,5 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("iota_10k/hand_written_iterator", iota_hand_written);
   benchmark::RegisterBenchmark("fibonacci_90/lockstep", fibonacci_generator);
   benchmark::RegisterBenchmark("fibonacci_90/hand_written_iterator", fibonacci_hand_written);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

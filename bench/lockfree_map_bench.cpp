@@ -118,11 +118,5 @@ int main(int argc, char** argv) {
 #if LOCKSTEP_HAVE_XENIUM
   add_both_mixes<XeniumMap>("xenium_vyukov_hash_map");
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

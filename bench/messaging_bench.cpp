@@ -237,11 +237,5 @@ int main(int argc, char** argv) {
   add("p2p_1to1/zeromq_inproc", zmq_p2p);
   add("request_reply/zeromq_inproc", zmq_request_reply);
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

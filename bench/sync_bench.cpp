@@ -72,11 +72,5 @@ int main(int argc, char** argv) {
   add_manual("rw_map_90_5_5/lockstep", rw_map<SharedLockedMap<lockstep::sync::RwLock>>);
   add_manual("rw_map_90_5_5/std_shared_mutex", rw_map<SharedLockedMap<std::shared_mutex>>);
   add_manual("rw_map_90_5_5/std_mutex", rw_map<LockedMap<std::mutex>>);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

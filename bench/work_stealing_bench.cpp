@@ -239,11 +239,5 @@ int main(int argc, char** argv) {
   add("fib30_cutoff10/tbb_task_group", fib_tbb_bench);
   add("tiny_tasks_1m/tbb_task_group", tiny_tbb_bench);
 #endif
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return lockstep::bench::run_registered(argc, argv);
 }

@@ -4,7 +4,8 @@ A fresh temporary working directory (HOME and TMPDIR too), a scrubbed environmen
 from /dev/null, stdout+stderr to a file, its own session and process group, a wall-clock
 limit after which the whole group is SIGKILLed, RLIMIT_CPU/FSIZE/CORE and a process cap;
 never RLIMIT_AS or RLIMIT_DATA (the sanitizers reserve terabytes of address space): memory
-is bounded by a watchdog on the resident size of the whole session. As root the process
+is bounded by a watchdog on the memory of the whole session (resident, or proportional
+when forked children share pages). As root the process
 runs as an unprivileged uid per job slot so RLIMIT_NPROC applies, and every process left
 of that uid is killed afterwards; where the platform allows it has no network.
 """
@@ -279,7 +280,7 @@ MEMORY_POLL_S = 0.05
 
 def _wait(proc: subprocess.Popen[bytes], limits: Limits, uid: int | None) -> tuple[bool, bool]:
     """Wait for the process; kill its group at the wall-clock limit or when the session's
-    resident memory passes the limit. Returns (timed out, memory exceeded)."""
+    memory passes the limit. Returns (timed out, memory exceeded)."""
     deadline = time.monotonic() + limits.timeout_s
     while True:
         try:
@@ -288,7 +289,7 @@ def _wait(proc: subprocess.Popen[bytes], limits: Limits, uid: int | None) -> tup
         except subprocess.TimeoutExpired:
             pass
         over_time = time.monotonic() >= deadline
-        over_memory = not over_time and resident_bytes(proc.pid, uid) > limits.memory_bytes
+        over_memory = not over_time and memory_bytes(proc.pid, uid, limits.memory_bytes) > limits.memory_bytes
         if over_time or over_memory:
             _kill_group(proc.pid)
             if uid is not None:
@@ -297,11 +298,23 @@ def _wait(proc: subprocess.Popen[bytes], limits: Limits, uid: int | None) -> tup
             return over_time, over_memory
 
 
-def resident_bytes(session: int, uid: int | None) -> int:
-    """The resident memory of every process in the session (or, sandboxed, of the uid,
-    which also counts a child that left the session with setsid)."""
+def memory_bytes(session: int, uid: int | None, limit: int) -> int:
+    """The memory of every process in the session (or, sandboxed, of the uid, which also
+    counts a child that left the session with setsid). The resident sizes are cheap to
+    read but count pages that forked children share once per child; only when their sum
+    passes `limit` is the proportional size (Pss, each shared page split between its
+    users) read, which a fork loop must not be killed for."""
+    pids = _processes(session, uid)
     page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
+    resident = sum(pages * page for pages in pids.values())
+    if resident <= limit:
+        return resident
+    return sum(_pss_bytes(pid) for pid in pids)
+
+
+def _processes(session: int, uid: int | None) -> dict[int, int]:
+    """pid -> resident pages, for the session's (or the uid's) processes."""
+    found: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -315,10 +328,21 @@ def resident_bytes(session: int, uid: int | None) -> int:
                     continue
             elif int(fields[3]) != session:   # field 6: session id
                 continue
-            total += int(fields[21]) * page   # field 24: resident pages
+            found[int(entry.name)] = int(fields[21])  # field 24: resident pages
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return found
+
+
+def _pss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def tsan_prefix() -> list[str]:

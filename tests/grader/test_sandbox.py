@@ -108,6 +108,15 @@ class Sandbox(unittest.TestCase):
         self.assertEqual(r.signal_name, "SIGKILL")
         self.assertLess(r.wall_s, 30)
 
+    def test_pages_shared_by_forked_children_count_once(self) -> None:
+        # ~64 MiB in the shell, then six children that share it copy-on-write: the sum of
+        # their resident sizes passes 256 MiB, the memory really used does not.
+        script = ("x=x; i=0; while [ $i -lt 26 ]; do x=$x$x; i=$((i+1)); done; "
+                  "for c in 1 2 3 4 5 6; do (sleep 1) & done; wait; echo done")
+        r = self.run_sh(script, limits=sandbox.Limits(timeout_s=60, memory_bytes=256 << 20))
+        self.assertFalse(r.memory_exceeded)
+        self.assertIn("done", r.output)
+
     def test_a_modest_process_is_not_killed_for_memory(self) -> None:
         r = self.run_sh("echo fine", limits=sandbox.Limits(timeout_s=10, memory_bytes=256 << 20))
         self.assertFalse(r.memory_exceeded)

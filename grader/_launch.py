@@ -1,8 +1,9 @@
 """Tiny launcher run as `python3 -I -S _launch.py ...` between the grader and a test process.
 
 It applies the limits in the right order, which Popen's preexec_fn cannot do safely from
-a multithreaded grader: unshare the network (needs root), set rlimits, drop to the job
-slot's unprivileged uid, then exec the test. `--kill-uid UID` instead becomes UID and
+a multithreaded grader: unshare the network (needs root), hide the kit and the work area
+behind empty read-only mounts (`--hide`, needs root), set rlimits, drop to the job slot's
+unprivileged uid, then exec the test. `--kill-uid UID` instead becomes UID and
 SIGKILLs every process of it (kill(-1) as a non-root user reaches exactly its own
 processes), which ends fork loops and setsid escapes after a run. Standard library only,
 no imports from the grader: it must start fast and trust nothing.
@@ -15,11 +16,31 @@ import signal
 import sys
 
 CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
 
 
 def _unshare_net() -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     return libc.unshare(CLONE_NEWNET) == 0
+
+
+def _hide(paths: list[str]) -> bool:
+    """In a mount namespace of its own, cover each directory with an empty read-only tmpfs:
+    the test cannot read the kit's solutions and hidden tests, or the work area's copies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    # Private, so the covering mounts never propagate back to the grader's namespace.
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return False
+    flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+    for path in paths:
+        if os.path.isdir(path) and libc.mount(b"lockstep-hidden", path.encode(), b"tmpfs",
+                                              flags, b"size=4k,mode=0555") != 0:
+            return False
+    return True
 
 
 def _become(uid: int, gid: int) -> None:
@@ -56,6 +77,10 @@ def main(argv: list[str]) -> int:
         if "probe" in opts:
             return 1
         sys.stderr.write("lockstep sandbox: could not isolate the network\n")
+    if "hide" in opts and not _hide([p for p in opts["hide"].split(os.pathsep) if p]):
+        if "probe" in opts:
+            return 1
+        sys.stderr.write("lockstep sandbox: could not hide the kit from the test\n")
     if "probe" in opts:
         return 0
     for name, res in (("cpu", resource.RLIMIT_CPU), ("fsize", resource.RLIMIT_FSIZE),

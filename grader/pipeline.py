@@ -117,7 +117,8 @@ def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suite
         result = build_mod.build(ws.source, ws.build_dir(config), config, exercises,
                                  targets + extra, log_path, hidden_only)
         built.builds[config] = result
-        if sandbox.is_root() and not sandbox.world_reachable(result.build_dir / "bin"):
+        if sandbox.is_root():
+            # Tests run from a copy outside the kit and the work area, which they must not see.
             built.exec_roots[config] = _readable_copy(ws, result)
         what = f"{label} " if label else ""
         status = "ok" if result.ok else f"FAILED ({', '.join(result.failed_targets)})"
@@ -161,7 +162,8 @@ def _readable_copy(ws: Workspace, result: build_mod.BuildResult) -> Path:
     return root
 
 
-def run_context(built: Built, configs: Iterable[str]) -> run.RunContext:
+def run_context(built: Built, configs: Iterable[str], hide: tuple[Path, ...] = ()) -> run.RunContext:
+    """`hide`: the kit and the work area, which hold the hidden tests and the solutions."""
     preload: dict[str, str] = {}
     prefixes: dict[str, list[str]] = {}
     for config in configs:
@@ -170,7 +172,7 @@ def run_context(built: Built, configs: Iterable[str]) -> run.RunContext:
         value = preload_value(config, root / run.SHIM) if root is not None else None
         if value:
             preload[config] = value
-    return run.RunContext(preload, prefixes)
+    return run.RunContext(preload, prefixes, hide)
 
 
 def preload_value(config: str, shim: Path) -> str | None:
@@ -213,20 +215,22 @@ def make_jobs(exercise: str, tests: Iterable[RubricTest], built: Built, seed: in
     return jobs
 
 
-def discovered_public_tests(built: Built, exercise: str, configs: list[str]) -> list[RubricTest]:
+def discovered_public_tests(built: Built, exercise: str, configs: list[str],
+                            hide: tuple[Path, ...] = ()) -> list[RubricTest]:
     """Without a rubric (a student bundle), every public test is worth one point."""
     for config in configs:
         binary = built.binary(config, exercise, "public")
         if binary is None:
             continue
-        names, _ = run.list_tests(binary, config, prefix=sandbox.tsan_prefix() if config == "tsan" else [])
+        names, _ = run.list_tests(binary, config, prefix=sandbox.tsan_prefix() if config == "tsan" else [],
+                                  hide=hide)
         if names:
             return [RubricTest(n, "public", 1.0, "", tuple(configs), DEFAULT_TIMEOUT_S) for n in names]
     return []
 
 
-def listed_tests(built: Built, exercise: str, configs: list[str], suites: Iterable[str]
-                 ) -> dict[tuple[str, str], set[str]]:
+def listed_tests(built: Built, exercise: str, configs: list[str], suites: Iterable[str],
+                 hide: tuple[Path, ...] = ()) -> dict[tuple[str, str], set[str]]:
     """(config, suite) -> the tests its binary lists; absent when listing failed (a
     submission crashing in a static initialiser: every test then reports that itself)."""
     listed: dict[tuple[str, str], set[str]] = {}
@@ -235,7 +239,8 @@ def listed_tests(built: Built, exercise: str, configs: list[str], suites: Iterab
             binary = built.binary(config, exercise, suite)
             if binary is None:
                 continue
-            names, error = run.list_tests(binary, config, prefix=sandbox.tsan_prefix() if config == "tsan" else [])
+            names, error = run.list_tests(binary, config, hide=hide,
+                                          prefix=sandbox.tsan_prefix() if config == "tsan" else [])
             if not error:
                 listed[(config, suite)] = set(names)
     return listed
@@ -356,10 +361,10 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             rubric = rubrics[n]
             if not plans.get(n):
                 plans[n] = (restrict(rubric.tests, configs, suites) if rubric is not None
-                            else discovered_public_tests(built, n, configs))
+                            else discovered_public_tests(built, n, configs, (kit.root, ws.work)))
             tests = restrict(plans[n], [config], suites)
             errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
-            listed = listed_tests(built, n, [config], {t.suite for t in tests})
+            listed = listed_tests(built, n, [config], {t.suite for t in tests}, (kit.root, ws.work))
             for job in make_jobs(n, tests, built, seed, build_errors=errors):
                 names_in_binary = listed.get((job.config, job.suite))
                 if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
@@ -370,12 +375,13 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
                 else:
                     stage_jobs.append(job)
         if stage_jobs:
-            ran = run_batch(stage_jobs, run_context(built, [config]), jobs, progress, f"tests ({config})")
+            ran = run_batch(stage_jobs, run_context(built, [config], (kit.root, ws.work)), jobs, progress,
+                            f"tests ({config})")
             first = next((o for o in ran if not o.passed), None)
             if first is not None:
                 progress.line(f"first failure ({config}): {first.job.test}: {paths.rewrite(first.reason)}")
             outcomes += ran
-    context = run_context(built, configs)
+    context = run_context(built, configs, (kit.root, ws.work))
     by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
     for o in outcomes:
         by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o
@@ -431,7 +437,8 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
                    started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,
                    exercises=results, notes=notes,
                    environment={"jobs": jobs, "root_sandbox": sandbox.is_root(),
-                                "network_isolated": sandbox.network_isolation()})
+                                "network_isolated": sandbox.network_isolation(),
+                                "kit_hidden": sandbox.is_root() and sandbox.path_hiding()})
 
 
 def parse_configs(text: str | None, default: Iterable[str] = DEFAULT_CONFIGS) -> list[str]:

@@ -115,12 +115,12 @@ def parse_test_list(text: str) -> list[str]:
 
 
 def list_tests(binary: Path, config: str, slot: int = 0, timeout_s: float = 60.0,
-               prefix: list[str] | None = None) -> tuple[list[str], str]:
+               prefix: list[str] | None = None, hide: tuple[Path, ...] = ()) -> tuple[list[str], str]:
     """The tests a binary contains, listed inside the sandbox (the submission's static
     initialisers run here too). Returns (tests, error text or "")."""
     env = dict(SANITIZER_ENV.get(config, {}))
     result = sandbox.run([*(prefix or []), str(binary), "--gtest_list_tests"], env=env,
-                         limits=sandbox.Limits(timeout_s=timeout_s), slot=slot)
+                         limits=sandbox.Limits(timeout_s=timeout_s), slot=slot, hide=hide)
     if result.timed_out or result.returncode != 0:
         why = "timed out" if result.timed_out else (
             f"killed by {result.signal_name}" if result.signal else f"exit status {result.returncode}")
@@ -323,14 +323,14 @@ def job_env(job: Job, nonce: str, preload: str | None = None) -> dict[str, str]:
 
 
 def run_one(job: Job, slot: int, preload: str | None = None,
-            prefix: list[str] | None = None) -> Outcome:
+            prefix: list[str] | None = None, hide: tuple[Path, ...] = ()) -> Outcome:
     if job.binary is None:
         return not_built(job)
     nonce = secrets.token_hex(16)
     env = job_env(job, nonce, preload)
     argv = [*(prefix or []), str(job.binary), f"--gtest_filter={job.test}"]
     result = sandbox.run(argv, env=env, limits=sandbox.Limits(timeout_s=job.timeout_s), slot=slot,
-                         read_back=(RESULT_FILE,), cwd_env=("LOCKSTEP_RESULT_FILE",))
+                         read_back=(RESULT_FILE,), cwd_env=("LOCKSTEP_RESULT_FILE",), hide=hide)
     return classify(job, nonce, result, result.files.get(RESULT_FILE, b""))
 
 
@@ -340,6 +340,7 @@ class RunContext:
 
     preload: dict[str, str] = field(default_factory=dict)   # config -> path of the shim
     prefixes: dict[str, list[str]] = field(default_factory=dict)
+    hide: tuple[Path, ...] = ()   # what the test must not see: the kit, the work area
 
 
 def run_jobs(jobs: Iterable[Job], *, parallel: int, context: RunContext = RunContext(),
@@ -355,7 +356,7 @@ def run_jobs(jobs: Iterable[Job], *, parallel: int, context: RunContext = RunCon
         slot = slots.get()
         try:
             return run_one(job, slot, context.preload.get(job.config),
-                           context.prefixes.get(job.config))
+                           context.prefixes.get(job.config), context.hide)
         finally:
             slots.put(slot)
 

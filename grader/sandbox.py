@@ -7,7 +7,8 @@ never RLIMIT_AS or RLIMIT_DATA (the sanitizers reserve terabytes of address spac
 is bounded by a watchdog on the memory of the whole session (resident, or proportional
 when forked children share pages). As root the process
 runs as an unprivileged uid per job slot so RLIMIT_NPROC applies, and every process left
-of that uid is killed afterwards; where the platform allows it has no network.
+of that uid is killed afterwards; where the platform allows it has no network and does
+not see the kit or the work area (an empty mount covers them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 LAUNCHER = Path(__file__).with_name("_launch.py")
 BASE_UID = 64000
@@ -87,6 +88,40 @@ def network_isolation() -> bool:
                 rc = 1
             _net_isolation = rc == 0
         return _net_isolation
+
+
+_hiding: bool | None = None
+
+
+def path_hiding() -> bool:
+    """Whether the launcher can cover directories with empty mounts here (root, and a
+    kernel that allows mount namespaces); probed once per grader process."""
+    global _hiding
+    with _probe_lock:
+        if _hiding is None:
+            probe_dir = tempfile.mkdtemp(prefix="lockstep-hide-probe-")
+            try:
+                rc = subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "--hide", probe_dir,
+                                     "--probe", "--", "true"], stdin=subprocess.DEVNULL,
+                                    capture_output=True, timeout=20).returncode
+            except (OSError, subprocess.TimeoutExpired):
+                rc = 1
+            finally:
+                os.rmdir(probe_dir)
+            _hiding = rc == 0
+        return _hiding
+
+
+def hideable(paths: Iterable[Path]) -> list[str]:
+    """The directories to cover, leaving out any that holds the temporary directory, where
+    the test's cwd and the binaries it runs live."""
+    tmp = Path(tempfile.gettempdir()).resolve()
+    chosen = []
+    for p in paths:
+        r = p.resolve()
+        if r.is_dir() and r != tmp and r not in tmp.parents and str(r) not in chosen:
+            chosen.append(str(r))
+    return chosen
 
 
 UID_RANGE = 1000
@@ -214,18 +249,20 @@ def prepare_readable(paths: list[Path], dest: Path) -> dict[Path, Path]:
 
 def run(argv: list[str], *, env: dict[str, str] | None = None, limits: Limits = Limits(),
         slot: int = 0, read_back: tuple[str, ...] = (), cwd_env: tuple[str, ...] = (),
-        isolate_network: bool = True) -> ProcessResult:
+        isolate_network: bool = True, hide: tuple[Path, ...] = ()) -> ProcessResult:
     """Run argv sandboxed and wait for it. `cwd_env` names environment variables whose
     value is a file name to be placed inside the fresh cwd (e.g. the result file);
-    `read_back` names files of the cwd to return (capped at 1 MiB each)."""
+    `read_back` names files of the cwd to return (capped at 1 MiB each); `hide` names
+    directories the process must not see (covered where path_hiding() allows)."""
     if not is_root():
-        return _run(argv, env, limits, None, read_back, cwd_env, isolate_network)
+        return _run(argv, env, limits, None, read_back, cwd_env, isolate_network, hide)
     with exclusive_uid(slot) as uid:
-        return _run(argv, env, limits, uid, read_back, cwd_env, isolate_network)
+        return _run(argv, env, limits, uid, read_back, cwd_env, isolate_network, hide)
 
 
 def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int | None,
-         read_back: tuple[str, ...], cwd_env: tuple[str, ...], isolate_network: bool) -> ProcessResult:
+         read_back: tuple[str, ...], cwd_env: tuple[str, ...], isolate_network: bool,
+         hide: tuple[Path, ...]) -> ProcessResult:
     cwd = Path(tempfile.mkdtemp(prefix="lockstep-run-"))
     outdir = Path(tempfile.mkdtemp(prefix="lockstep-out-"))
     try:
@@ -243,6 +280,9 @@ def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int |
             launcher += ["--nproc", str(_user_task_count(os.getuid()) + limits.max_processes)]
         if isolate_network and network_isolation():
             launcher.append("--unshare-net")
+        covered = hideable(hide) if hide and path_hiding() else []
+        if covered:
+            launcher += ["--hide", os.pathsep.join(covered)]
         out_path = outdir / "output"
         t0 = time.monotonic()
         with out_path.open("wb") as out:
@@ -266,6 +306,8 @@ def _run(argv: list[str], env: dict[str, str] | None, limits: Limits, uid: int |
                         files[name] = f.read(1 << 20)
             except OSError:
                 pass
+        if uid is not None:
+            remove_files_of(uid)
         return ProcessResult(argv=list(argv), returncode=rc if rc >= 0 else None,
                              signal=-rc if rc < 0 else None, timed_out=timed_out,
                              output=output, output_bytes=size, wall_s=wall, files=files,
@@ -343,6 +385,30 @@ def _pss_bytes(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
+
+
+# World-writable places a sandboxed test can write to besides its cwd.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid: int, places: tuple[str, ...] = SHARED_TMP) -> None:
+    """Delete what the sandbox uid left in the world-writable directories, so nothing one
+    test wrote (a copied file, a fifo) is there for the next test or outlives the grade."""
+    for place in places:
+        try:
+            entries = list(os.scandir(place))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
 
 
 def tsan_prefix() -> list[str]:

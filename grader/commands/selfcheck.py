@@ -136,7 +136,7 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
     all_jobs: list[run_mod.Job] = []
     for r in range(runs):
         all_jobs += pipeline.make_jobs(name, chosen, built, seed=None, run_index=r)
-    outcomes = pipeline.run_batch(all_jobs, pipeline.run_context(built, configs), jobs, progress, f"{name}/{impl.label} tests")
+    outcomes = pipeline.run_batch(all_jobs, pipeline.run_context(built, configs, (kit.root, ws.work)), jobs, progress, f"{name}/{impl.label} tests")
     report.outcomes = outcomes
     for r in range(runs):
         mine = {(o.job.test, o.job.config): o for o in outcomes if o.job.run_index == r}
@@ -182,7 +182,7 @@ def hunt_mutant(impl: Impl, *, kit: Kit, name: str, files: dict[str, Path], test
         for r in range(runs):
             batch += pipeline.make_jobs(name, [t for t in one_config if (t.id, r) in alive], built,
                                         seed=None, run_index=r)
-        outcomes = pipeline.run_batch(batch, pipeline.run_context(built, [config]), jobs, progress,
+        outcomes = pipeline.run_batch(batch, pipeline.run_context(built, [config], (kit.root, ws.work)), jobs, progress,
                                       f"{name}/{impl.label} tests ({config})")
         report.outcomes += outcomes
         alive -= {(o.job.test, o.job.run_index) for o in outcomes if not o.passed}

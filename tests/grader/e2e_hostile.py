@@ -6,7 +6,8 @@ the middle of a test, fake gtest pass lines followed by _exit(0), and fork in a 
 Each must end as that test failed with a clear reason, while the one honest test still
 passes and no process of the sandbox is left behind. Tests run one at a time here:
 without CPU cgroups, a fork loop slows whatever test runs beside it until the sweep that
-follows its own test. Slow (a C++ build): ctest runs it
+follows its own test. The honest test peeks for the hidden tests two folders above its
+header and passes only if the sandbox hid them. Slow (a C++ build): ctest runs it
 as its own entry; `python3 -m unittest tests.grader.e2e_hostile` runs it by hand.
 """
 
@@ -87,9 +88,12 @@ class HostileChannelSubmission(unittest.TestCase):
                 self.assertEqual(run["status"], status, run["reason"])
                 self.assertRegex(run["reason"], reason)
                 self.assertEqual(tests[test_id]["earned"], 0)
+        # The honest test also looks for the hidden tests beside its header and aborts
+        # when it can read them: it passes only where the sandbox hides the work area.
         honest = tests["ChannelPublic.OneProducerOneConsumerTransferEverything"]
-        self.assertTrue(honest["passed"], honest["runs"]["asan"]["reason"])
-        self.assertEqual(channel["score"], honest["points"])
+        if os.geteuid() == 0 and sandbox.path_hiding():
+            self.assertTrue(honest["passed"], honest["runs"]["asan"]["reason"])
+            self.assertEqual(channel["score"], honest["points"])
         if os.geteuid() == 0:
             self.assertEqual(sandbox_processes_left(), [], "the fork loop left processes behind")
 

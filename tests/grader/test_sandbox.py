@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -121,6 +122,35 @@ class Sandbox(unittest.TestCase):
         r = self.run_sh("echo fine", limits=sandbox.Limits(timeout_s=10, memory_bytes=256 << 20))
         self.assertFalse(r.memory_exceeded)
         self.assertEqual(r.returncode, 0)
+
+    @unittest.skipUnless(sandbox.is_root() and sandbox.path_hiding(), "hiding paths needs root and mount namespaces")
+    def test_hidden_directories_look_empty_to_the_test_and_stay_intact(self) -> None:
+        secret_dir = Path(tempfile.mkdtemp(prefix="lockstep-secret-", dir="/var/tmp"))
+        try:
+            secret_dir.chmod(0o755)
+            (secret_dir / "solution.hpp").write_text("the answer\n")
+            (secret_dir / "solution.hpp").chmod(0o644)
+            seen = self.run_sh(f"cat {secret_dir}/solution.hpp; ls -A {secret_dir} | wc -l")
+            self.assertIn("the answer", seen.output)
+            hidden = self.run_sh(f"cat {secret_dir}/solution.hpp; echo files=$(ls -A {secret_dir} | wc -l); "
+                                 f"touch {secret_dir}/x; echo touch=$?", hide=(secret_dir,))
+            self.assertNotIn("the answer", hidden.output)
+            self.assertIn("files=0", hidden.output)
+            self.assertNotIn("touch=0", hidden.output)
+            self.assertEqual((secret_dir / "solution.hpp").read_text(), "the answer\n")
+        finally:
+            shutil.rmtree(secret_dir)
+
+    @unittest.skipUnless(sandbox.is_root(), "files are swept by the sandbox uid, which needs root")
+    def test_files_left_in_shared_temporary_directories_are_removed(self) -> None:
+        name = f"lockstep-left-{os.getpid()}"
+        r = self.run_sh(f"echo x > /tmp/{name}; mkdir /var/tmp/{name}; echo y > /var/tmp/{name}/f; echo ok")
+        self.assertIn("ok", r.output)
+        self.assertFalse(Path(f"/tmp/{name}").exists())
+        self.assertFalse(Path(f"/var/tmp/{name}").exists())
+
+    def test_the_temporary_directory_is_never_hidden(self) -> None:
+        self.assertEqual(sandbox.hideable([Path(tempfile.gettempdir()), Path("/")]), [])
 
     def test_cwd_is_a_fresh_empty_temp_dir_removed_afterwards(self) -> None:
         first = self.run_sh("pwd; ls -A | wc -l; touch junk")

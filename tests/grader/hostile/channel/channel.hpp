@@ -4,7 +4,8 @@
 //
 // HOSTILE fixture for the grader's end-to-end test (tests/grader/e2e_hostile.py): the
 // reference channel, plus one trick per public test that tries to break or fool the
-// grader. Each trick must end as that test failed, with a clear reason, and nothing else.
+// grader. Each trick must end as that test failed, with a clear reason, and nothing else;
+// the honest test peeks for the hidden tests and passes only when it finds nothing.
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <unistd.h>
@@ -102,6 +104,20 @@ template <class T>
 Channel<T>::Channel(std::size_t capacity, Overflow policy) : capacity_(capacity), policy_(policy) {
   if (capacity == 0) {
     throw std::invalid_argument("channel capacity must be at least 1");
+  }
+  if (capacity == 8) {  // ChannelPublic.OneProducerOneConsumerTransferEverything: peek
+    // This header was compiled in the grader's work area: the hidden tests are two folders
+    // up. A sandbox that lets the test read them fails this otherwise honest test.
+    std::string here = __FILE__;
+    std::string root = here.substr(0, here.rfind("/exercises/"));
+    for (const char* secret :
+         {"/tests/hidden/channel/rubric.toml", "/tests/hidden/channel/basics_test.cpp"}) {
+      if (std::FILE* f = std::fopen((root + secret).c_str(), "r")) {
+        std::printf("LEAKED %s%s\n", root.c_str(), secret);
+        std::fclose(f);
+        std::abort();
+      }
+    }
   }
 }
 

@@ -218,18 +218,6 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def world_reachable(path: Path) -> bool:
-    """Whether any user can reach `path`: every ancestor searchable by others."""
-    p = path.resolve()
-    for d in [p, *p.parents]:
-        try:
-            if not d.stat().st_mode & 0o001:
-                return False
-        except OSError:
-            return False
-    return True
-
-
 def prepare_readable(paths: list[Path], dest: Path) -> dict[Path, Path]:
     """Copy binaries into a world-readable directory, because the kit may live where the
     unprivileged uid cannot reach (e.g. under /root)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unittest
 from pathlib import Path
 
-from grader import pipeline, sandbox
+from grader import pipeline
 from grader.errors import UsageError
 from grader.kit import RubricTest
 from grader.workspace import Workspace
@@ -36,17 +36,6 @@ class Restrict(unittest.TestCase):
         self.assertEqual(pipeline.parse_configs(None), ["asan", "tsan"])
         with self.assertRaises(UsageError):
             pipeline.parse_configs("asan,msan")
-
-
-class Reachability(TempDirTest):
-    def test_private_dir_is_not_world_reachable(self) -> None:
-        d = self.tmp / "private" / "bin"
-        d.mkdir(parents=True)
-        (self.tmp / "private").chmod(0o700)
-        self.assertFalse(sandbox.world_reachable(d))
-        (self.tmp / "private").chmod(0o755)
-        self.tmp.chmod(0o755)
-        self.assertEqual(sandbox.world_reachable(d), sandbox.world_reachable(self.tmp))
 
 
 class HiddenSourcesOf(TempDirTest):

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "actor_test_support.hpp"
@@ -127,6 +129,62 @@ TEST(ActorExclusion, ReceiveNeverRunsOnTwoThreadsAtOnce) {
       << ")";
   EXPECT_EQ(record->received.load(), std::size_t{kSenders} * per_sender)
       << "messages were lost or duplicated";
+}
+
+// Holds each receive open until the next message has been told, so every tell lands in
+// an empty mailbox while the actor runs: the exact moment a "schedule when the mailbox
+// was empty" rule queues the actor a second time.
+struct Lingerer {
+  using Message = std::uint32_t;
+  std::shared_ptr<Record> record;
+  std::shared_ptr<std::atomic<std::uint32_t>> told;
+  std::shared_ptr<std::atomic<std::uint32_t>> started;
+  Exclusive exclusive;
+
+  Lingerer(std::shared_ptr<Record> shared, std::shared_ptr<std::atomic<std::uint32_t>> told_count,
+           std::shared_ptr<std::atomic<std::uint32_t>> started_count)
+      : record(std::move(shared)),
+        told(std::move(told_count)),
+        started(std::move(started_count)),
+        exclusive(&record->overlaps) {}
+
+  void receive(std::uint32_t value, Context<Message>& /*ctx*/) {
+    const Exclusive::Scope scope(exclusive);
+    started->store(value + 1);
+    // Wait (bounded) for the sender's next tell, then stay a little longer so that a second
+    // worker, if the actor was queued twice, enters receive while this one is still here.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+    while (told->load() <= value + 1 && std::chrono::steady_clock::now() < give_up) {
+    }
+    const auto linger = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    while (std::chrono::steady_clock::now() < linger) {
+    }
+    record->received.fetch_add(1);
+  }
+};
+
+TEST(ActorExclusion, AMessageToldWhileTheLastOneRunsStartsNoSecondReceive) {
+  const auto rounds = static_cast<std::uint32_t>(stress::scaled(400));
+  auto record = std::make_shared<Record>();
+  auto told = std::make_shared<std::atomic<std::uint32_t>>(0);
+  auto started = std::make_shared<std::atomic<std::uint32_t>>(0);
+  {
+    ActorSystem system(4);
+    auto actor = system.spawn<Lingerer>(record, told, started);
+    for (std::uint32_t i = 0; i < rounds; ++i) {
+      actor.tell(i);
+      told->store(i + 1);
+      // The next tell waits until this message's receive has begun: the mailbox is empty
+      // again and the actor is running.
+      while (started->load() < i + 1) {
+        std::this_thread::yield();
+      }
+    }
+  }
+  EXPECT_EQ(record->overlaps.load(), 0U)
+      << "a message told while the actor ran its last one started a second receive on "
+         "another worker: the actor was on the run queue twice";
+  EXPECT_EQ(record->received.load(), std::size_t{rounds});
 }
 
 }  // namespace

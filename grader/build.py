@@ -84,10 +84,13 @@ def configure_command(source: Path, build_dir: Path, config: str, exercises: lis
 
 
 def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
-              log_path: Path | None = None, hidden_only: list[str] | None = None) -> str:
+              log_path: Path | None = None, hidden_only: list[str] | None = None,
+              impl_dir: str | None = None) -> str:
     """Run cmake's configure step unless this build dir was configured with the same
-    arguments already (cmake --build reruns it by itself when a CMakeLists changes)."""
-    cmd = configure_command(source, build_dir, config, exercises, hidden_only=hidden_only)
+    arguments already (cmake --build reruns it by itself when a CMakeLists changes).
+    `impl_dir`: build another implementation folder than exercises/ (the reference)."""
+    extra = {"LOCKSTEP_IMPL_DIR": impl_dir} if impl_dir else None
+    cmd = configure_command(source, build_dir, config, exercises, extra, hidden_only)
     # cmake --build reruns configure when a CMakeLists changes, but not when the presets do.
     presets = source / "CMakePresets.json"
     key = {"cmd": cmd, "presets": hashlib.sha256(presets.read_bytes()).hexdigest()
@@ -136,12 +139,12 @@ def configure_failure(config: str, log: str, log_path: Path | None) -> Exception
 
 def build(source: Path, build_dir: Path, config: str, exercises: list[str],
           targets: list[str], log_path: Path | None = None,
-          hidden_only: list[str] | None = None) -> BuildResult:
+          hidden_only: list[str] | None = None, impl_dir: str | None = None) -> BuildResult:
     """Configure if needed, then build `targets`, keeping going past the first error so
     that a public test still runs when only the hidden suite fails to compile.
     `hidden_only`: build the hidden suites from these source file names alone."""
     t0 = time.monotonic()
-    configure_log = configure(source, build_dir, config, exercises, log_path, hidden_only)
+    configure_log = configure(source, build_dir, config, exercises, log_path, hidden_only, impl_dir)
     rc, log = _run(["cmake", "--build", str(build_dir), "--target", *targets, "--", "-k", "0"],
                    source, BUILD_TIMEOUT_S)
     result = BuildResult(config, build_dir, seconds=0.0, log=log)

@@ -52,6 +52,19 @@ class RubricTest:
 
 
 @dataclass(frozen=True)
+class PerformanceSpec:
+    """The [performance] table of a rubric: one workload test, timed in the optimised
+    build against the reference's in the same run, scored on the time ratio."""
+
+    test: str                # Suite.Test in tests/hidden/<exercise>/performance/
+    points: float
+    full_at: float           # student time / reference time at or below which all points are earned
+    zero_at: float           # ratio at or above which none are
+    pairs: int               # interleaved (student, reference) runs; the median ratio counts
+    timeout_s: float
+
+
+@dataclass(frozen=True)
 class Rubric:
     configs: tuple[str, ...]
     timeout_s: float
@@ -60,10 +73,12 @@ class Rubric:
     warnings: tuple[str, ...] = ()
     quality_points: float = 0.0        # code quality: clang-tidy on the owned files
     quality_per_warning: float = 1.0   # what each warning costs, up to quality_points
+    performance: PerformanceSpec | None = None
 
     @property
     def max_points(self) -> float:
-        return sum(t.points for t in self.tests) + self.quality_points
+        perf = self.performance.points if self.performance is not None else 0.0
+        return sum(t.points for t in self.tests) + self.quality_points + perf
 
     def by_id(self) -> dict[str, RubricTest]:
         return {t.id: t for t in self.tests}
@@ -77,6 +92,7 @@ class Mutant:
     bug: str
     must_fail: tuple[str, ...]
     hint: str = ""  # student-facing: the bug class and the lesson section, never the fix
+    slower: bool = False  # correct but slow: must keep every test's points, lose performance ones
 
 
 @dataclass(frozen=True)
@@ -303,19 +319,43 @@ def load_rubric(path: Path) -> Rubric:
         warnings += g.unknown_keys()
     if not tests:
         raise KitError(f"{path}: no [[test]] entries")
+    table = f.get("performance", dict, None, name="a table ([performance])")
+    performance = None if table is None else _performance(path, table, warnings)
     return Rubric(configs, timeout_s, tuple(tests), path, tuple(warnings), quality_points,
-                  quality_per_warning)
+                  quality_per_warning, performance)
+
+
+def _performance(path: Path, table: dict[str, Any], warnings: list[str]) -> PerformanceSpec:
+    g = _Fields(path, table, "performance")
+    test = g.get("test", str)
+    if not _TEST_ID.match(test):
+        raise KitError(f"{path}: performance.test: {test!r} is not a gtest name Suite.Test")
+    full_at = g.number("full_at", 1.25, positive=True)
+    zero_at = g.number("zero_at", 3.0, positive=True)
+    if zero_at <= full_at:
+        raise KitError(f"{path}: performance: zero_at ({zero_at:g}) must be above full_at ({full_at:g})")
+    pairs = g.get("pairs", int, 9, name="an integer")
+    if not 1 <= pairs <= 50:
+        raise KitError(f"{path}: performance.pairs: {pairs} is not between 1 and 50")
+    spec = PerformanceSpec(test, g.number("points"), full_at, zero_at, pairs,
+                           g.number("timeout_s", 60.0, positive=True))
+    warnings += g.unknown_keys()
+    return spec
 
 
 def load_mutant(directory: Path, exercise: str) -> Mutant:
     path = directory / "mutant.toml"
     f = _Fields(path, _read_toml(path))
-    must_fail = f.str_list("must_fail", nonempty=True)
+    # A slower mutant is correct code that is slow: no test may fail, performance points go.
+    slower = f.get("slower", bool, False, name="a boolean")
+    must_fail = f.str_list("must_fail", () if slower else ..., nonempty=not slower)
+    if slower and must_fail:
+        raise KitError(f"{path}: a slower mutant is correct code: must_fail must be empty")
     for t in must_fail:
         if not _TEST_ID.match(t):
             raise KitError(f"{path}: must_fail: {t!r} is not a gtest name Suite.Test")
     return Mutant(exercise, directory.name, directory, f.get("bug", str), must_fail,
-                  f.get("hint", str, ""))
+                  f.get("hint", str, ""), slower)
 
 
 def load_alternate(directory: Path, exercise: str) -> Alternate:

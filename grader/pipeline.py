@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from grader import build as build_mod
-from grader import diagnosis, feedback, lint, run, sandbox, score, tidy
+from grader import diagnosis, feedback, lint, performance, run, sandbox, score, tidy
 from grader import intake as intake_mod
 from grader.errors import KitError
-from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, RubricTest
+from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, Rubric, RubricTest
 from grader.progress import Progress
 from grader.results import BuildSummary, ExerciseResult, Results
 from grader.workspace import Workspace
@@ -385,6 +385,12 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
     by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
     for o in outcomes:
         by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o
+    timed: dict[str, score.Performance] = {}
+    if "hidden" in suites:
+        for future in pending_tidy.values():
+            future.result()  # nothing else may compete for the cores while the workloads run
+        timed = performance_tier(kit, ws, {n: r for n, r in rubrics.items() if r is not None},
+                                 complete, plans, by_exercise, seed, progress)
 
     results: list[ExerciseResult] = []
     for n in names:
@@ -398,7 +404,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             messages.append("not graded: " + "; ".join(problems))
             rubric = rubrics[n]
             tests = restrict(rubric.tests, configs, suites) if rubric is not None else []
-            scored = score.score_exercise(n, tests, {}, graded=False)
+            scored = score.score_exercise(n, tests, {}, graded=False, performance=timed.get(n))
             results.append(ExerciseResult.from_score(ex.title, scored, "not_submitted", {}, {}, messages))
             continue
         findings = lint.scan(status_intake.files, ex.forbidden)
@@ -411,7 +417,8 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
         quality = None if rubric is None else score.Quality(
             rubric.quality_points, rubric.quality_per_warning, len(tidy_report.warnings),
             checked=not tidy_report.skipped)
-        scored = score.score_exercise(n, plans[n], by_exercise[n], findings, quality=quality)
+        scored = score.score_exercise(n, plans[n], by_exercise[n], findings, quality=quality,
+                                      performance=timed.get(n))
         run_fb: dict[str, dict[str, feedback.RunFeedback | None]] = {}
         for t in plans[n]:
             per: dict[str, feedback.RunFeedback | None] = {}
@@ -439,6 +446,36 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
                    environment={"jobs": jobs, "root_sandbox": sandbox.is_root(),
                                 "network_isolated": sandbox.network_isolation(),
                                 "kit_hidden": sandbox.is_root() and sandbox.path_hiding()})
+
+
+def performance_tier(kit: Kit, ws: Workspace, rubrics: Mapping[str, Rubric], complete: list[str],
+                     plans: Mapping[str, list[RubricTest]],
+                     outcomes: Mapping[str, Mapping[tuple[str, str], run.Outcome]],
+                     seed: int | None, progress: Progress) -> dict[str, score.Performance]:
+    """Per exercise with a [performance] table: the timed ratio against the reference, or
+    the points withheld with the reason (only code that passed every test is timed)."""
+    timed: dict[str, score.Performance] = {}
+    for n in sorted(rubrics):
+        spec = rubrics[n].performance
+        if spec is None:
+            continue
+        if n not in complete:
+            timed[n] = performance.not_timed(spec, "nothing was submitted")
+            continue
+        if not score.score_exercise(n, plans[n], outcomes[n]).correctness_complete:
+            timed[n] = performance.not_timed(spec, "speed is measured only for code that passes every "
+                                                   "test, and this code failed at least one")
+            progress.line(f"{n}: performance not measured (a test failed)")
+            continue
+        progress.status(f"{n}: timing the performance workload against the reference ...")
+        t0 = time.monotonic()
+        timed[n], m = performance.evaluate(kit, ws, complete, n, spec,
+                                           seed if seed is not None else new_seed(), (kit.root, ws.work))
+        progress.clear()
+        progress.line(f"{n}: performance: " + (m.problem or f"time ratio {m.ratio:.2f} to the reference "
+                                               f"over {len(m.ratios)} pairs, {timed[n].earned:g}/"
+                                               f"{spec.points:g} points") + f" ({time.monotonic() - t0:.1f} s)")
+    return timed
 
 
 def parse_configs(text: str | None, default: Iterable[str] = DEFAULT_CONFIGS) -> list[str]:

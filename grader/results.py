@@ -6,18 +6,32 @@ Assembled from the scores and the feedback; to_canonical() gives the versioned J
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
 from grader import __version__
 from grader.diagnosis import Diagnosis
-from grader.score import Quality
+from grader.score import Performance, Quality
 from grader.tidy import TidyReport
 from grader.feedback import CompileFeedback, RunFeedback
 from grader.lint import Finding
 from grader.score import ExerciseScore
 
 SCHEMA = "lockstep.result/1"
+
+
+def describe_performance(p: Performance) -> str:
+    """One line a student reads: what was measured, against what, and what it earned."""
+    scale = f"all points at <= {p.full_at:g}x the reference's time, none at >= {p.zero_at:g}x"
+    if p.ratio is None:
+        why = p.withheld or p.unmeasured or "not measured"
+        return f"{p.earned:g}/{p.points:g} performance points: {why}"
+    mine = statistics.median(p.student_ms) if p.student_ms else 0.0
+    ref = statistics.median(p.reference_ms) if p.reference_ms else 0.0
+    return (f"{p.earned:g}/{p.points:g} performance points: your workload took {p.ratio:.2f}x the "
+            f"reference's time (median of {len(p.student_ms)} interleaved pairs; yours {mine:.0f} ms, "
+            f"reference {ref:.0f} ms; {scale})")
 
 
 @dataclass
@@ -81,6 +95,7 @@ class ExerciseResult:
     diagnosis: Diagnosis | None = None      # the known bug these failures look like
     tidy: TidyReport | None = None          # clang-tidy on the owned files
     quality: Quality | None = None
+    performance: Performance | None = None  # the timed workload against the reference
 
     @classmethod
     def from_score(cls, title: str, scored: ExerciseScore, status: str,
@@ -92,7 +107,7 @@ class ExerciseResult:
                  for t in scored.tests]
         return cls(scored.exercise, title, status, scored.points, scored.max_points,
                    scored.penalty, messages, builds, list(scored.findings), tests, diagnosis, tidy,
-                   scored.quality)
+                   scored.quality, scored.performance)
 
     def to_canonical(self) -> dict[str, Any]:
         return {
@@ -104,10 +119,22 @@ class ExerciseResult:
                           "reason": f.reason, "penalty": f.penalty} for f in self.findings],
             "tests": [t.to_canonical() for t in self.tests],
             "quality": self._quality_canonical(),
+            "performance": self._performance_canonical(),
             "diagnosis": None if self.diagnosis is None else {
                 "hint": self.diagnosis.hint, "similarity": round(self.diagnosis.similarity, 3)},
         }
 
+
+    def _performance_canonical(self) -> dict[str, Any] | None:
+        p = self.performance
+        if p is None:
+            return None
+        return {"points": p.points, "earned": p.earned if self.status != "not_submitted" else 0.0,
+                "ratio": None if p.ratio is None else round(p.ratio, 3),
+                "full_at": p.full_at, "zero_at": p.zero_at,
+                "withheld": p.withheld or None, "unmeasured": p.unmeasured or None,
+                "student_ms": [round(x, 2) for x in p.student_ms],
+                "reference_ms": [round(x, 2) for x in p.reference_ms]}
 
     def _quality_canonical(self) -> dict[str, Any] | None:
         if self.tidy is None:

@@ -90,6 +90,7 @@ class Outcome:
     output: str = ""                  # the (truncated) raw output, for feedback to trim
     failures: list[dict[str, object]] = field(default_factory=list)
     wall_s: float = 0.0
+    properties: dict[str, str] = field(default_factory=dict)   # the test's RecordProperty() values
 
     @property
     def passed(self) -> bool:
@@ -232,6 +233,9 @@ def classify(job: Job, nonce: str, result: sandbox.ProcessResult, records: bytes
         seed = mine[-1].get("seed")
         if isinstance(seed, int):
             base["seed"] = seed
+        props = mine[-1].get("properties")
+        if isinstance(props, dict):
+            base["properties"] = {str(k): str(v) for k, v in props.items()}
     if result.timed_out:
         return Outcome(status="timeout", reason=(
             f"killed after {job.timeout_s:g} s of wall-clock time: a deadlock, a lost wakeup "

@@ -43,6 +43,12 @@ class ExerciseScore:
     graded: bool = True               # False: nothing usable was submitted for it
     messages: tuple[str, ...] = field(default=())
     quality: "Quality | None" = None
+    performance: "Performance | None" = None
+
+    @property
+    def correctness_complete(self) -> bool:
+        """Every test earned its points: only then is the code's speed measured."""
+        return self.graded and all(t.passed for t in self.tests)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,35 @@ class Quality:
         if not self.checked:
             return self.points
         return max(0.0, self.points - self.per_warning * self.warnings)
+
+
+@dataclass(frozen=True)
+class Performance:
+    """Performance points: the student's workload time over the reference's, measured in
+    the same run, scored on a linear scale from full_at (all points) to zero_at (none)."""
+    points: float
+    full_at: float
+    zero_at: float
+    ratio: float | None = None     # median over the pairs; None: not measured
+    withheld: str = ""             # not measured, for a reason that costs the points
+    unmeasured: str = ""           # not measured for a reason that is not the student's
+    student_ms: tuple[float, ...] = ()     # the workload's times, pair by pair
+    reference_ms: tuple[float, ...] = ()
+
+    @property
+    def earned(self) -> float:
+        if self.ratio is None:
+            return 0.0 if self.withheld or not self.unmeasured else self.points
+        return scaled(self.ratio, self.points, self.full_at, self.zero_at)
+
+
+def scaled(ratio: float, points: float, full_at: float, zero_at: float) -> float:
+    """All points at or below full_at, none at or above zero_at, linear between (to 0.1)."""
+    if ratio <= full_at:
+        return points
+    if ratio >= zero_at:
+        return 0.0
+    return round(points * (zero_at - ratio) / (zero_at - full_at), 1)
 
 
 def penalty_of(findings: Iterable[Finding]) -> float:
@@ -77,15 +112,17 @@ def score_test(test: RubricTest, outcomes: Mapping[tuple[str, str], Outcome]) ->
 def score_exercise(exercise: str, tests: Iterable[RubricTest],
                    outcomes: Mapping[tuple[str, str], Outcome],
                    findings: Iterable[Finding] = (), *, graded: bool = True,
-                   messages: Iterable[str] = (), quality: Quality | None = None) -> ExerciseScore:
+                   messages: Iterable[str] = (), quality: Quality | None = None,
+                   performance: Performance | None = None) -> ExerciseScore:
     """outcomes maps (test id, config) to the outcome of that run."""
     scored = tuple(score_test(t, outcomes if graded else {}) for t in tests)
     found = tuple(findings)
-    # Code quality is earned only by code that was submitted and graded.
-    raw = sum(t.earned for t in scored) + (quality.earned if quality is not None and graded else 0.0)
+    # Code quality and speed are earned only by code that was submitted and graded.
+    extras = [x for x in (quality, performance) if x is not None]
+    raw = sum(t.earned for t in scored) + (sum(x.earned for x in extras) if graded else 0.0)
     penalty = penalty_of(found)
     return ExerciseScore(
         exercise=exercise, tests=scored, findings=found, penalty=penalty, raw_points=raw,
         points=max(0.0, raw - penalty),
-        max_points=sum(t.test.points for t in scored) + (quality.points if quality else 0.0),
-        graded=graded, messages=tuple(messages), quality=quality)
+        max_points=sum(t.test.points for t in scored) + sum(x.points for x in extras),
+        graded=graded, messages=tuple(messages), quality=quality, performance=performance)

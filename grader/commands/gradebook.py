@@ -2,7 +2,7 @@
 shards write into the same DIR, or their DIRs are copied together) into
 
 - gradebook.csv: one row per student; total, then per exercise its score and its
-  categories (public, hidden, code quality, penalty);
+  categories (public, hidden, code quality, performance, penalty);
 - gradebook.html: self-contained; a score histogram per exercise and the most common
   failures (tests lost, known-bug diagnoses), viewable offline.
 
@@ -37,12 +37,13 @@ class Row:
 
 def _categories(ex: dict[str, Any]) -> dict[str, float]:
     cats = {"score": float(ex.get("score", 0)), "max": float(ex.get("max_score", 0)),
-            "public": 0.0, "hidden": 0.0, "quality": 0.0, "penalty": float(ex.get("penalty", 0))}
+            "public": 0.0, "hidden": 0.0, "quality": 0.0, "performance": 0.0, "penalty": float(ex.get("penalty", 0))}
     for t in ex.get("tests", []):
         if t.get("suite") in ("public", "hidden"):
             cats[t["suite"]] += float(t.get("earned", 0))
     quality = ex.get("quality") or {}
     cats["quality"] = float(quality.get("earned", 0) or 0)
+    cats["performance"] = float((ex.get("performance") or {}).get("earned", 0) or 0)
     return cats
 
 
@@ -68,7 +69,7 @@ def to_csv(rows: list[Row]) -> str:
     names = sorted({n for r in rows for n in r.exercises})
     header = ["student", "total", "max"]
     for n in names:
-        header += [n, f"{n}:public", f"{n}:hidden", f"{n}:quality", f"{n}:penalty"]
+        header += [n, f"{n}:public", f"{n}:hidden", f"{n}:quality", f"{n}:performance", f"{n}:penalty"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -77,7 +78,7 @@ def to_csv(rows: list[Row]) -> str:
         for n in names:
             c = r.exercises.get(n)
             line += ([f"{c['score']:g}", f"{c['public']:g}", f"{c['hidden']:g}", f"{c['quality']:g}",
-                      f"{c['penalty']:g}"] if c else ["", "", "", "", ""])
+                      f"{c['performance']:g}", f"{c['penalty']:g}"] if c else [""] * 6)
         w.writerow(line)
     return buf.getvalue()
 

@@ -96,6 +96,8 @@ TEST(${Name}Basics, AnswerIsStable) {
 configs = ["asan", "tsan"]
 timeout_s = 30
 # quality_points = 0        # clang-tidy on the owned files; each warning costs quality_per_warning
+# A performance tier: add [performance] with test = "Suite.Name" of a workload in
+# tests/hidden/$name/performance/ and points = N (docs/AUTHORING.md, section 4).
 
 [[test]]
 id = "${Name}Public.AnswerIsFortyTwo"

@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from grader import diagnosis, pipeline, preflight, run as run_mod, sandbox, score
+from grader import diagnosis, performance, pipeline, preflight, run as run_mod, sandbox, score
 from grader.commands.common import default_configs, load_kit, work_dir
 from grader.errors import GraderError
-from grader.kit import Kit, Mutant, RubricTest
+from grader.kit import Kit, Mutant, PerformanceSpec, RubricTest
 from grader.progress import Progress
 from grader.workspace import WorkLock, Workspace
 
 SKELETON_MAX_FRACTION = 0.05
+# The reference timed against itself must land in this band in every run, or the
+# performance tier is too noisy to grade with (DESIGN 7.8).
+SELF_RATIO_BAND = (0.85, 1.15)
 
 
 @dataclass
@@ -45,6 +48,13 @@ class ImplReport:
     built: bool
     runs: list[score.ExerciseScore] = field(default_factory=list)
     outcomes: list[run_mod.Outcome] = field(default_factory=list)
+    timings: list[performance.Measurement] = field(default_factory=list)
+
+    def timed(self) -> bool:
+        return self.impl.kind in ("reference", "alternate") or self.slower()
+
+    def slower(self) -> bool:
+        return self.impl.mutant is not None and self.impl.mutant.slower
 
 
 def implementations(kit: Kit, name: str, owned: tuple[str, ...], problems: list[str]) -> list[Impl]:
@@ -101,11 +111,21 @@ def check_consistency(name: str, rubric_tests: tuple[RubricTest, ...], built: pi
 def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], tests: list[RubricTest],
                   ws: Workspace, configs: list[str], runs: int, jobs: int, progress: Progress,
                   problems: list[str], first: bool, rubric_tests: tuple[RubricTest, ...],
-                  quick: bool) -> ImplReport | None:
+                  quick: bool, spec: PerformanceSpec | None = None) -> ImplReport | None:
     files, missing = owned_files(impl, owned)
     if missing:
         problems.append(f"{name}/{impl.label}: missing {', '.join(missing)} in {impl.directory}")
         return None
+    if impl.kind == "mutant" and impl.mutant is not None and impl.mutant.slower and quick:
+        # Quick mode takes the slow mutant's correctness on trust and only times it.
+        ws.prepare(kit.root, {name: files})
+        report = ImplReport(impl, built=True)
+        if spec is not None:
+            report.timings = time_impl(impl, kit=kit, name=name, spec=spec, ws=ws, runs=runs,
+                                       progress=progress)
+            report.runs = [score.score_exercise(name, [], {}, performance=performance.assess(spec, m))
+                           for m in report.timings]
+        return report
     if impl.kind == "mutant" and impl.mutant is not None and quick:
         chosen = [t for t in tests if t.id in set(impl.mutant.must_fail)]
         return hunt_mutant(impl, kit=kit, name=name, files=files, tests=chosen, ws=ws,
@@ -138,10 +158,36 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
         all_jobs += pipeline.make_jobs(name, chosen, built, seed=None, run_index=r)
     outcomes = pipeline.run_batch(all_jobs, pipeline.run_context(built, configs, (kit.root, ws.work)), jobs, progress, f"{name}/{impl.label} tests")
     report.outcomes = outcomes
+    if spec is not None and report.timed():
+        report.timings = time_impl(impl, kit=kit, name=name, spec=spec, ws=ws, runs=runs,
+                                   progress=progress)
     for r in range(runs):
         mine = {(o.job.test, o.job.config): o for o in outcomes if o.job.run_index == r}
-        report.runs.append(score.score_exercise(name, chosen, mine))
+        timed = performance.assess(spec, report.timings[r]) if report.timings and spec else None
+        report.runs.append(score.score_exercise(name, chosen, mine, performance=timed))
     return report
+
+
+def time_impl(impl: Impl, *, kit: Kit, name: str, spec: PerformanceSpec, ws: Workspace, runs: int,
+              progress: Progress) -> list[performance.Measurement]:
+    """The performance workload of the prepared implementation against the reference's,
+    once per run (each run its own interleaved pairs)."""
+    reference, why = performance.build_reference(kit, ws.work, name)
+    student, why_student = (None, "") if reference is None else performance.build_student(ws, [name], name)
+    if reference is None or student is None:
+        return [performance.Measurement(problem=why or why_student, students_fault=reference is not None)
+                for _ in range(runs)]
+    mine = performance.runnable(ws, student, "student")
+    theirs = performance.runnable(ws, reference, "reference")
+    timings = []
+    for r in range(runs):
+        progress.status(f"{name}/{impl.label}: timing the performance workload, run {r + 1}/{runs} ...")
+        timings.append(performance.measure(mine, theirs, name, spec, pipeline.new_seed(),
+                                           (kit.root, ws.work)))
+    progress.clear()
+    progress.line(f"{name}/{impl.label} performance: time ratio per run "
+                  + ", ".join(f"{m.ratio:.2f}" if m.ratio is not None else m.problem for m in timings))
+    return timings
 
 
 # Quick mode tries the configurations in this order and stops as soon as every must_fail
@@ -196,6 +242,9 @@ def hunt_mutant(impl: Impl, *, kit: Kit, name: str, files: dict[str, Path], test
 
 def judge(name: str, report: ImplReport, runs: int, problems: list[str]) -> None:
     impl = report.impl
+    judge_timings(name, report, problems)
+    if report.slower():
+        return
     if impl.kind in ("reference", "alternate"):
         for i, r in enumerate(report.runs):
             if r.points < r.max_points:
@@ -227,6 +276,37 @@ def judge(name: str, report: ImplReport, runs: int, problems: list[str]) -> None
                                     + (" for the chosen configurations" if i == 0 else ""))
                 elif ts.passed:
                     problems.append(f"{name}/{impl.label}: run {i + 1}: must_fail test {t} passed")
+
+
+def judge_timings(name: str, report: ImplReport, problems: list[str]) -> None:
+    """The reference against itself stays inside SELF_RATIO_BAND; an alternate keeps every
+    performance point (judged with its score); a slower mutant passes every test and loses
+    performance points in every run."""
+    impl = report.impl
+    low, high = SELF_RATIO_BAND
+    for i, m in enumerate(report.timings):
+        if m.problem:
+            problems.append(f"{name}/{impl.label}: run {i + 1}: performance not measured: {m.problem}")
+        elif impl.kind == "reference" and m.ratio is not None and not low <= m.ratio <= high:
+            problems.append(f"{name}/reference: run {i + 1}: timed against itself, the ratio is "
+                            f"{m.ratio:.2f}, outside {low:g}-{high:g}: the workload is too noisy to grade")
+        elif impl.kind == "alternate" and m.ratio is not None and report.runs and i < len(report.runs) \
+                and report.runs[i].performance is not None \
+                and report.runs[i].performance.earned < report.runs[i].performance.points:
+            problems.append(f"{name}/{impl.label}: run {i + 1}: time ratio {m.ratio:.2f} to the reference "
+                            "costs performance points, but an alternate is correct and fast")
+    if report.slower():
+        if not report.timings:
+            problems.append(f"{name}/{impl.label}: a slower mutant, but the rubric has no [performance]")
+        for i, r in enumerate(report.runs):
+            if r.performance is not None and r.performance.earned >= r.performance.points:
+                problems.append(f"{name}/{impl.label}: run {i + 1} keeps every performance point "
+                                f"(ratio {r.performance.ratio or 0:.2f}): the workload does not "
+                                "see the slowness")
+            lost = [t.test.id for t in r.tests if not t.passed]
+            if lost:
+                problems.append(f"{name}/{impl.label}: run {i + 1}: a slower mutant is correct code, "
+                                f"but it failed {', '.join(lost[:3])}")
 
 
 def print_matrix(name: str, tests: list[RubricTest], mutant_reports: list[ImplReport], runs: int,
@@ -289,7 +369,7 @@ def run(*, runs: int, quick: bool, exercises: list[str] | None, jobs: int, work:
                     rep = evaluate_impl(impl, kit=kit, name=name, owned=ex.owned, tests=tests, ws=ws,
                                         configs=chosen, runs=runs, jobs=jobs, progress=progress,
                                         problems=problems, first=(i == 0), rubric_tests=rubric.tests,
-                                        quick=quick)
+                                        quick=quick, spec=rubric.performance)
                 except GraderError as e:
                     problems.append(f"{name}/{impl.label}: {e}")
                     continue
@@ -324,7 +404,15 @@ def summarize(name: str, tests: list[RubricTest], reports: list[ImplReport], run
             continue
         points = ", ".join(f"{r.points:g}" for r in rep.runs)
         print(f"  {rep.impl.label:<28} scores per run: {points} (of {rep.runs[0].max_points:g})", file=out)
-    print_matrix(name, tests, [r for r in reports if r.impl.kind == "mutant"], runs, out)
+    timed = [r for r in reports if r.timings]
+    if timed:
+        print(f"\n{name}: performance, time ratio to the reference per run "
+              f"(the reference against itself must stay within {SELF_RATIO_BAND[0]:g}-{SELF_RATIO_BAND[1]:g})",
+              file=out)
+        for rep in timed:
+            ratios = ", ".join(f"{m.ratio:.2f}" if m.ratio is not None else "not measured" for m in rep.timings)
+            print(f"  {rep.impl.label:<36} {ratios}", file=out)
+    print_matrix(name, tests, [r for r in reports if r.impl.kind == "mutant" and not r.slower()], runs, out)
     print(f"\n{name}: false failures of correct solutions: {false_failures} "
           f"of {correct_runs} test runs", file=out)
     for rep in reports:
@@ -340,7 +428,9 @@ def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
     """Record each mutant's failure signature (full runs only: quick mode runs just the
     must_fail tests) and prove the diagnosis honest: every run of a mutant is diagnosed as
     that mutant, no run of a correct solution is diagnosed at all."""
-    mutants = [r for r in reports if r.impl.kind == "mutant" and r.impl.mutant is not None]
+    # A slower mutant fails no test: there is no failure pattern to diagnose.
+    mutants = [r for r in reports if r.impl.kind == "mutant" and r.impl.mutant is not None
+               and not r.slower()]
     if quick:
         recorded = sum(1 for r in mutants if (r.impl.directory / diagnosis.SIGNATURE_FILE).is_file())
         print(f"\n{name}: diagnosis not validated in quick mode (mutants run only their must_fail "
@@ -354,7 +444,7 @@ def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
     print(f"\n{name}: diagnosis (threshold {diagnosis.THRESHOLD:.0%}; runs diagnosed as the mutant "
           f"itself / runs)", file=out)
     for r in reports:
-        if r.impl.kind == "skeleton":
+        if r.impl.kind == "skeleton" or r.slower():
             continue
         verdicts = [diagnosis.diagnose_score(x, signatures) for x in r.runs]
         if r.impl.kind in ("reference", "alternate"):

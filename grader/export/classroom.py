@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.export.files import write_atomically
-from grader.results import Results
+from grader.results import Results, describe_performance
 
 
 def _units_per_point(results: Results) -> int:
@@ -46,6 +46,12 @@ def to_classroom(results: Results) -> dict[str, Any]:
             for i in range(units):
                 mine.append(_entry(f"{e.name}: code quality ({i + 1}/{units})", i < earned,
                                    "" if i < earned else "clang-tidy warnings (see the report)"))
+        if e.performance is not None and e.performance.points:
+            units = round(e.performance.points * per_point)
+            earned = round(e.performance.earned * per_point) if e.status != "not_submitted" else 0
+            for i in range(units):
+                mine.append(_entry(f"{e.name}: performance ({i + 1}/{units})", i < earned,
+                                   "" if i < earned else describe_performance(e.performance)))
         # A forbidden-API penalty turns passing entries into failures, so the sum of the
         # entries is the exercise's score (which never goes below zero).
         to_flip = round(e.penalty * per_point)

@@ -14,7 +14,7 @@ from typing import Any
 
 from grader.export import terminal
 from grader.export.files import write_atomically
-from grader.results import Results, TestResult
+from grader.results import Results, TestResult, describe_performance
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -55,6 +55,12 @@ def to_gradescope(results: Results, hidden_visibility: str = "after_published") 
                           "output": "\n".join(f"{w.file}:{w.line}: {w.message} [{w.check}]"
                                               for w in (e.tidy.warnings if e.tidy else [])),
                           "visibility": "visible"})
+        if e.performance is not None and e.performance.points:
+            earned = e.performance.earned if e.status != "not_submitted" else 0.0
+            tests.append({"name": f"{e.name}: performance against the reference", "score": earned,
+                          "max_score": e.performance.points,
+                          "status": "passed" if earned >= e.performance.points else "failed",
+                          "output": describe_performance(e.performance), "visibility": "visible"})
         if e.penalty:
             tests.append({"name": f"{e.name}: forbidden APIs", "score": -e.penalty, "max_score": 0,
                           "status": "failed", "visibility": "visible",

@@ -7,7 +7,7 @@ from html import escape
 from pathlib import Path
 
 from grader.export.files import write_atomically
-from grader.results import ExerciseResult, Results, TestResult
+from grader.results import ExerciseResult, Results, TestResult, describe_performance
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#1d1f21;padding:0 1em}
@@ -74,6 +74,8 @@ def _exercise(e: ExerciseResult) -> str:
             out.append(f"<p>clang-tidy: {len(e.tidy.warnings)} warning(s)</p><ul>" + "".join(
                 f"<li><code>{escape(w.file)}:{w.line}</code> {escape(w.message)} [{escape(w.check)}]</li>"
                 for w in e.tidy.warnings) + "</ul>")
+    if e.performance is not None:
+        out.append(f"<p>Performance: {escape(describe_performance(e.performance))}</p>")
     passed = [t for t in e.tests if t.passed]
     out.append(f"<p>{len(passed)}/{len(e.tests)} tests passed.</p>")
     out += [_lost(t) for t in e.tests if not t.passed]

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.export.files import write_atomically
-from grader.results import ExerciseResult, Results
+from grader.results import ExerciseResult, Results, describe_performance
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -50,6 +50,16 @@ def _suite(e: ExerciseResult) -> ET.Element:
                 body += [f"rerun: {r.rerun}"] if r.rerun else []
                 fail.text = _text("\n".join(body))
                 counts["failures"] += 1
+    if e.performance is not None:
+        # The timed workload is one more case: failed when it cost points.
+        p = e.performance
+        case = ET.SubElement(suite, "testcase", classname=f"{e.name}.performance",
+                             name="workload time against the reference [release]")
+        counts["tests"] += 1
+        if e.status == "not_submitted" or p.earned < p.points:
+            fail = ET.SubElement(case, "failure", message=_text(describe_performance(p)), type="performance")
+            fail.text = _text(describe_performance(p))
+            counts["failures"] += 1
     for k, v in counts.items():
         suite.set(k, str(v))
     suite.set("time", f"{seconds:.3f}")

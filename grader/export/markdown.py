@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.export.files import write_atomically
-from grader.results import ExerciseResult, Results
+from grader.results import ExerciseResult, Results, describe_performance
 
 MAX_LOST = 25
 
@@ -41,6 +41,8 @@ def _exercise(e: ExerciseResult, out: list[str]) -> None:
     if e.tidy is not None and e.tidy.warnings:
         out += ["", f"**clang-tidy**: {len(e.tidy.warnings)} warning(s)"]
         out += [f"- `{w.file}:{w.line}` {w.message} [{w.check}]" for w in e.tidy.warnings[:10]]
+    if e.performance is not None:
+        out += ["", f"**Performance**: {describe_performance(e.performance)}"]
     lost = [t for t in e.tests if not t.passed]
     if not lost:
         return

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import TextIO
 
-from grader.results import ExerciseResult, Results, TestResult
+from grader.results import ExerciseResult, Results, TestResult, describe_performance
 
 _COLOURS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 DETAIL_LINES = 8
@@ -116,6 +116,8 @@ def _exercise(e: ExerciseResult, style: _Style, out: list[str]) -> None:
         for f in e.findings[:10]:
             out.append(f"    {f.file}:{f.line}: {f.pattern}: {f.reason}  [{f.text}]")
     _quality(e, style, out)
+    if e.performance is not None:
+        out.append(f"  performance: {describe_performance(e.performance)}")
     passed = [t for t in e.tests if t.passed]
     lost = [t for t in e.tests if not t.passed]
     out.append(f"  {len(passed)}/{len(e.tests)} tests passed")

@@ -97,7 +97,18 @@ std::string ResultListener::record(const testing::TestInfo& test, const std::str
   out.append(number.data(), static_cast<std::size_t>(length));
   out += ", \"seed\": " + std::to_string(seed) + ", \"failures\": ";
   append_failures(out, result);
-  out += "}\n";
+  // RecordProperty() values, e.g. the performance workload's median round time.
+  out += ", \"properties\": {";
+  for (int i = 0; i < result.test_property_count(); ++i) {
+    const testing::TestProperty& property = result.GetTestProperty(i);
+    if (i > 0) {
+      out += ", ";
+    }
+    append_json_string(out, property.key());
+    out += ": ";
+    append_json_string(out, property.value());
+  }
+  out += "}}\n";
   return out;
 }
 

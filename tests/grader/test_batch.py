@@ -90,8 +90,9 @@ class Gradebook(TempDirTest):
         self.assertEqual(gradebook.to_html(rows_a, raw_a), gradebook.to_html(rows_b, raw_b))
         csv_text = gradebook.to_csv(rows_a)
         self.assertEqual(csv_text.splitlines()[0],
-                         "student,total,max,channel,channel:public,channel:hidden,channel:quality,channel:penalty")
-        self.assertIn("student01,0,103,0,0,0,0,0", csv_text)
+                         "student,total,max,channel,channel:public,channel:hidden,channel:quality,"
+                         "channel:performance,channel:penalty")
+        self.assertIn("student01,0,103,0,0,0,0,0,0", csv_text)
         page = gradebook.to_html(rows_a, raw_a)
         self.assertIn("<svg", page)
         self.assertIn("ChannelClose.B</code>: 20 of 30", page)

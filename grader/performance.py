@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import build as build_mod
 from grader import run, sandbox
+from grader.errors import GraderError
 from grader.kit import Kit, PerformanceSpec
 from grader.score import Performance
 from grader.workspace import Workspace
@@ -62,11 +63,16 @@ def exercises_with_performance(kit: Kit) -> list[str]:
 def build_reference(kit: Kit, work: Path, exercise: str) -> tuple[Path | None, str]:
     """The reference's workload binary (built from the kit's solutions/, outside the work
     area), or None and the reason."""
+    if not kit.solution_dir(exercise).is_dir():
+        return None, f"this kit has no solutions/{exercise}/ to time against (a kit problem)"
     build_dir = work / REFERENCE_DIR / CONFIG
     logs = work / REFERENCE_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    result = build_mod.build(kit.root, build_dir, CONFIG, exercises_with_performance(kit),
-                             [target(exercise)], logs / f"build-{exercise}.log", impl_dir="solutions")
+    try:
+        result = build_mod.build(kit.root, build_dir, CONFIG, exercises_with_performance(kit),
+                                 [target(exercise)], logs / f"build-{exercise}.log", impl_dir="solutions")
+    except GraderError as e:
+        return None, f"the reference's build could not be configured (a kit problem): {e}"
     if not result.ok:
         return None, f"the reference's workload did not build (a kit problem; log: {result.log_path})"
     return result.binary(target(exercise)), ""

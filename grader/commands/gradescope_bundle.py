@@ -4,8 +4,11 @@ Gradescope unpacks it into /autograder/source, runs setup.sh once when it builds
 image, then run_autograder per submission: the student's files are in
 /autograder/submission and /autograder/results/results.json must hold the result. The
 bundle carries what grading needs (build files, harness, exercises, hidden tests, the
-grader, the mutants' manifests and signatures for the diagnosis) and nothing it does not
-(solutions, alternates, mutant sources, samples).
+grader, the mutants' manifests and signatures for the diagnosis, and the reference of
+each exercise with a performance tier, which the student's workload is timed against)
+and nothing it does not (other solutions, alternates, mutant sources, samples). The
+reference is as secret there as the hidden tests: the sandbox hides both from the
+student's code.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import zipfile
 from pathlib import Path
 from typing import TextIO
 
+from grader import performance
 from grader.commands.common import load_kit
 from grader.errors import UsageError
 from grader.export.gradescope import VISIBILITIES
+from grader.kit import Kit
 from grader.workspace import WHITELIST, kit_files
 
 # Debian/Ubuntu packages the kit needs (Gradescope's base images are Ubuntu).
@@ -70,7 +75,8 @@ fi
 
 
 def bundle_files(kit_root: Path) -> dict[str, Path]:
-    files = kit_files(kit_root, (*WHITELIST, "grader"))
+    timed = [f"solutions/{n}" for n in performance.exercises_with_performance(Kit(kit_root))]
+    files = kit_files(kit_root, (*WHITELIST, "grader", *timed))
     mutants = kit_root / "tests" / "mutants"
     if mutants.is_dir():
         for name in ("mutant.toml", "signature.json"):

@@ -95,6 +95,10 @@ def main(argv: list[str]) -> int:
     if "uid" in opts:
         _become(int(opts["uid"]), int(opts.get("gid", opts["uid"])))
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Python ignores SIGXFSZ and an exec'd program keeps an ignored signal ignored: a write
+    # past the file-size limit would fail quietly (EFBIG) instead of ending the test with
+    # "output or file size limit exceeded".
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     try:
         os.execvp(command[0], command)
     except OSError as e:

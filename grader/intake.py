@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterator, Mapping
 
+from grader import includes
 from grader.errors import UsageError
 
 # Junk that archivers add and that must not count as a "wrapping folder".
@@ -260,6 +261,8 @@ def collect_owned(root: Path, owned: Mapping[str, tuple[str, ...]], limits: Limi
                 status.invalid.append(f"{rel}: larger than {limits.max_owned_bytes >> 20} MiB")
             elif b"\x00" in data:
                 status.invalid.append(f"{rel}: a binary file (NUL bytes), not source code")
+            elif reaches := includes.outside_reaches(data.decode("utf-8", "replace")):
+                status.invalid += [f"{rel}: {r}" for r in reaches]
             else:
                 status.files[rel] = path
         found[exercise] = status

@@ -97,6 +97,19 @@ class Timing(unittest.TestCase):
         self.assertEqual(m.ratio, 2.0)
         self.assertEqual(len(m.student_ms), SPEC.pairs)
 
+    def test_timing_stops_once_most_pairs_are_past_zero_at(self) -> None:
+        calls: list[str] = []
+
+        def fake(binary: Path, *_: object) -> tuple[float, Outcome]:
+            calls.append(binary.name)
+            return (40.0 if binary.name == "student" else 10.0), passed()
+
+        spec = PerformanceSpec("P.Work", 10.0, 1.25, 3.0, 9, 60.0)
+        with mock.patch.object(performance, "time_once", fake):
+            m = performance.measure(Path("student"), Path("reference"), "channel", spec, 1)
+        self.assertEqual(len(m.ratios), 5)          # 5 of 9 pairs at 4x: no point can be earned
+        self.assertEqual(performance.assess(spec, m).earned, 0)
+
     def test_the_ratio_is_the_median_of_the_pair_ratios(self) -> None:
         m = performance.Measurement(student_ms=[10, 30, 12], reference_ms=[10, 10, 10])
         self.assertAlmostEqual(m.ratio or 0, 1.2)

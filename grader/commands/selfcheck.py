@@ -180,10 +180,11 @@ def time_impl(impl: Impl, *, kit: Kit, name: str, spec: PerformanceSpec, ws: Wor
     mine = performance.runnable(ws, student, "student")
     theirs = performance.runnable(ws, reference, "reference")
     timings = []
-    for r in range(runs):
-        progress.status(f"{name}/{impl.label}: timing the performance workload, run {r + 1}/{runs} ...")
-        timings.append(performance.measure(mine, theirs, name, spec, pipeline.new_seed(),
-                                           (kit.root, ws.work)))
+    with performance.timing_turn():
+        for r in range(runs):
+            progress.status(f"{name}/{impl.label}: timing the performance workload, run {r + 1}/{runs} ...")
+            timings.append(performance.measure(mine, theirs, name, spec, pipeline.new_seed(),
+                                               (kit.root, ws.work)))
     progress.clear()
     progress.line(f"{name}/{impl.label} performance: time ratio per run "
                   + ", ".join(f"{m.ratio:.2f}" if m.ratio is not None else m.problem for m in timings))

@@ -123,11 +123,15 @@ class HazardDomain {
     std::vector<void*> hazards;
     hazards.reserve(kSlots * 8);
     for (Record* r = records_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
-      for (auto& slot : r->hazards) {
+      // Last slot first: search() hands a node from the current slot to the predecessor
+      // slot by storing it there before it overwrites the current one. Read in that order
+      // (current, then predecessor), a node on the move is seen in at least one of them;
+      // read the other way, both loads can miss it and the node is freed while in use.
+      for (auto slot = r->hazards.rbegin(); slot != r->hazards.rend(); ++slot) {
         // (5) seq_cst: the other half of the hazard handshake (7). The unlinking CAS came
         // before this load; a reader that published its hazard after this load re-reads
         // the link after its store and sees the node gone, so it never uses the block.
-        if (void* p = slot.load(std::memory_order_seq_cst); p != nullptr) {
+        if (void* p = slot->load(std::memory_order_seq_cst); p != nullptr) {
           hazards.push_back(p);
         }
       }

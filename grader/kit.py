@@ -294,6 +294,7 @@ def load_rubric(path: Path) -> Rubric:
     quality_points = f.number("quality_points", 0.0)
     quality_per_warning = f.number("quality_per_warning", 1.0)
     tables = f.get("test", list, [], name="an array of tables ([[test]])")
+    table = f.get("performance", dict, None, name="a table ([performance])")
     tests: list[RubricTest] = []
     warnings = f.unknown_keys()
     seen: set[str] = set()
@@ -319,7 +320,6 @@ def load_rubric(path: Path) -> Rubric:
         warnings += g.unknown_keys()
     if not tests:
         raise KitError(f"{path}: no [[test]] entries")
-    table = f.get("performance", dict, None, name="a table ([performance])")
     performance = None if table is None else _performance(path, table, warnings)
     return Rubric(configs, timeout_s, tuple(tests), path, tuple(warnings), quality_points,
                   quality_per_warning, performance)

@@ -64,6 +64,7 @@ class Manifest(unittest.TestCase):
         r = load_rubric(self.write(self.RUBRIC + '[performance]\ntest = "P.Work"\npoints = 10\n'))
         self.assertEqual(r.performance, PerformanceSpec("P.Work", 10.0, 1.25, 3.0, 9, 60.0))
         self.assertEqual(r.max_points, 11)
+        self.assertEqual(r.warnings, ())
 
     def test_a_scale_that_ends_before_it_starts_is_rejected(self) -> None:
         with self.assertRaisesRegex(KitError, "zero_at .* must be above full_at"):

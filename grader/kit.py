@@ -294,7 +294,7 @@ def load_rubric(path: Path) -> Rubric:
     quality_points = f.number("quality_points", 0.0)
     quality_per_warning = f.number("quality_per_warning", 1.0)
     tables = f.get("test", list, [], name="an array of tables ([[test]])")
-    table = f.get("performance", dict, None, name="a table ([performance])")
+    perf_table = f.get("performance", dict, None, name="a table ([performance])")
     tests: list[RubricTest] = []
     warnings = f.unknown_keys()
     seen: set[str] = set()
@@ -320,7 +320,7 @@ def load_rubric(path: Path) -> Rubric:
         warnings += g.unknown_keys()
     if not tests:
         raise KitError(f"{path}: no [[test]] entries")
-    performance = None if table is None else _performance(path, table, warnings)
+    performance = None if perf_table is None else _performance(path, perf_table, warnings)
     return Rubric(configs, timeout_s, tuple(tests), path, tuple(warnings), quality_points,
                   quality_per_warning, performance)
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import machine
 from grader.errors import EnvironmentProblem, KitError
 
 CONFIGURE_TIMEOUT_S = 600
@@ -57,8 +58,9 @@ def test_target(exercise: str, suite: str) -> str:
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
     try:
-        proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout)
+        with machine.busy():
+            proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=timeout)
         out = proc.stdout
         rc = proc.returncode
     except subprocess.TimeoutExpired as e:

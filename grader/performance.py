@@ -11,16 +11,12 @@ the speed of wrong code is worth nothing.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import statistics
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from grader import build as build_mod
-from grader import run, sandbox
+from grader import machine, run, sandbox
 from grader.errors import GraderError
 from grader.kit import Kit, PerformanceSpec
 from grader.score import Performance
@@ -181,20 +177,8 @@ def evaluate(kit: Kit, ws: Workspace, exercises: list[str], exercise: str, spec:
     if student is None:
         m.problem, m.students_fault = why, True
         return assess(spec, m), m
-    with timing_turn():
+    with machine.quiet():
         m = measure(runnable(ws, student, "student"), runnable(ws, reference, "reference"), exercise,
                     spec, seed, hide)
     return assess(spec, m), m
 
-
-@contextlib.contextmanager
-def timing_turn() -> Iterator[None]:
-    """One timing at a time on this machine: every workload pins itself to the same CPU,
-    so two graders (a batch with --jobs 2) timing at once would time each other."""
-    path = Path(tempfile.gettempdir()) / "lockstep-performance.lock"
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

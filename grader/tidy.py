@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import machine
 from grader.feedback import PathMap
 
 TIMEOUT_S = 300
@@ -68,8 +69,9 @@ def run(source: Path, build_dir: Path, exercise: str, owned: tuple[str, ...],
     cmd = [exe, "-p", str(build_dir), f"--config-file={source / '.clang-tidy'}",
            f"--header-filter={header_filter}", "--quiet", *map(str, units)]
     try:
-        proc = subprocess.run(cmd, cwd=source, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
+        with machine.busy():
+            proc = subprocess.run(cmd, cwd=source, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return TidyReport(skipped=f"clang-tidy took longer than {TIMEOUT_S} s; code quality was not checked")
     return TidyReport(parse(proc.stdout.decode("utf-8", "replace"), paths, owned))

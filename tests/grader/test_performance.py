@@ -10,7 +10,7 @@ from unittest import mock
 
 from grader import performance, score
 from grader.errors import KitError
-from grader.kit import PerformanceSpec, RubricTest, load_mutant, load_rubric
+from grader.kit import DEFAULT_PAIRS, PerformanceSpec, RubricTest, load_mutant, load_rubric
 from grader.results import describe_performance
 from grader.run import Job, Outcome, classify
 from grader.sandbox import ProcessResult
@@ -62,7 +62,7 @@ class Manifest(unittest.TestCase):
 
     def test_the_performance_table_is_read_with_its_defaults(self) -> None:
         r = load_rubric(self.write(self.RUBRIC + '[performance]\ntest = "P.Work"\npoints = 10\n'))
-        self.assertEqual(r.performance, PerformanceSpec("P.Work", 10.0, 1.25, 3.0, 9, 60.0))
+        self.assertEqual(r.performance, PerformanceSpec("P.Work", 10.0, 1.25, 3.0, DEFAULT_PAIRS, 60.0))
         self.assertEqual(r.max_points, 11)
         self.assertEqual(r.warnings, ())
 

@@ -29,8 +29,10 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[1]
 EXERCISE = "channel"
-# Logic bugs that fail the same tests on every run and seed.
-MUTANTS = ("send_fails_when_full", "close_discards_queued_values", "drop_oldest_overwrites_in_place")
+# Logic bugs that failed the same tests in every grade. close_discards_queued_values is not
+# one: it lost 3 more points in 2 of 3 grades (a stress test catches it only when the
+# consumer sees close before the last value), which no resume logic can make equal.
+MUTANTS = ("send_fails_when_full", "drop_oldest_overwrites_in_place")
 
 
 def make_class(root: Path, students: int) -> Path:

@@ -4,12 +4,16 @@
 For each exercise, interleaved round by round (A B A B, so both sides see the same
 machine load):
   grader cold  `grader grade` of the reference in a fresh work dir (every build from zero);
-  grader warm  the same grade again in that work dir (what a repeated `check` or a batch
-               of students costs once the harness and precompiled header exist);
+  grader warm  the same grade again in that work dir (a repeated `check` of unchanged code);
+  next student the submission with every owned file changed (a comment appended), graded in
+               that work dir: what each further student of a batch costs, since the test
+               files that include the student's headers rebuild and the harness and
+               precompiled header do not;
   bare         `cmake --build` of the test targets + `ctest` of exactly the tests the
                rubric runs, per configuration, in fresh build dirs: what the grader adds
                (isolation, sandbox, scoring, clang-tidy) is the ratio of the two.
-Then once: a submission holding every exercise's reference, graded cold.
+Then once (whatever --exercise says): a submission holding every exercise's reference,
+graded cold, then as the next student.
 
 Usage: python3 scripts/measure_grading.py [--exercise NAME]... [--rounds N] [--no-full]
                                           [--write docs/PERFORMANCE.md]
@@ -62,6 +66,15 @@ def reference_submission(kit: Kit, names: list[str], dest: Path) -> Path:
     return dest
 
 
+def next_student(submission: Path, dest: Path) -> Path:
+    """A copy of the submission whose every file differs by a trailing comment."""
+    shutil.copytree(submission, dest)
+    for p in dest.rglob("*"):
+        if p.is_file():
+            p.write_text(p.read_text() + "// the next student\n")
+    return dest
+
+
 def grade(submission: Path, work: Path, names: list[str]) -> float:
     cmd = [sys.executable, "-m", "grader", "grade", str(submission), "--work", str(work),
            "--out", str(work / "out"), "-q"]
@@ -91,7 +104,8 @@ def bare(kit: Kit, name: str, root: Path) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
-    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per exercise")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="interleaved rounds per exercise (0: only the all-exercise submission)")
     ap.add_argument("--no-full", action="store_true", help="skip the all-exercise submission")
     ap.add_argument("--write", type=Path, help="replace the measured block of this Markdown file")
     args = ap.parse_args()
@@ -100,28 +114,34 @@ def main() -> int:
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lockstep-measure-") as tmp_name:
         tmp = Path(tmp_name)
-        for n in names:
+        for n in names if args.rounds > 0 else []:
             sub = reference_submission(kit, [n], tmp / f"sub-{n}")
-            cold, warm, base, loads = [], [], [], []
+            other = next_student(sub, tmp / f"next-{n}")
+            cold, warm, after, base, loads = [], [], [], [], []
             for r in range(args.rounds):
                 work, bare_root = tmp / f"work-{n}-{r}", tmp / f"bare-{n}-{r}"
                 loads.append(load())
                 cold.append(grade(sub, work, [n]))
                 warm.append(grade(sub, work, [n]))
+                after.append(grade(other, work, [n]))
                 base.append(bare(kit, n, bare_root))
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.rmtree(bare_root, ignore_errors=True)
                 print(f"{n} round {r + 1}: grader cold {cold[-1]:.1f} s, warm {warm[-1]:.1f} s, "
+                      f"next student {after[-1]:.1f} s, "
                       f"bare build+ctest {base[-1]:.1f} s (load {loads[-1]:.1f})", flush=True)
-            c, w, b = (statistics.median(x) for x in (cold, warm, base))
-            rows.append(f"| {n} | {c:.0f} | {w:.0f} | {b:.0f} | {c / b:.2f} | {max(loads):.1f} |")
+            c, w, a, b = (statistics.median(x) for x in (cold, warm, after, base))
+            rows.append(f"| {n} | {c:.0f} | {w:.0f} | {a:.0f} | {b:.0f} | {c / b:.2f} | {max(loads):.1f} |")
         full = ""
         if not args.no_full:
-            sub = reference_submission(kit, names, tmp / "sub-all")
+            every = kit.resolve_exercises(None)
+            sub = reference_submission(kit, every, tmp / "sub-all")
             before = load()
-            seconds = grade(sub, tmp / "work-all", names)
-            full = (f"A submission of all {len(names)} exercises, graded cold: **{seconds:.0f} s** "
-                    f"({seconds / 60:.1f} min; load {before:.1f} at the start).")
+            seconds = grade(sub, tmp / "work-all", every)
+            then = grade(next_student(sub, tmp / "next-all"), tmp / "work-all", every)
+            full = (f"A submission of all {len(every)} exercises, graded cold: **{seconds:.0f} s** "
+                    f"({seconds / 60:.1f} min; load {before:.1f} at the start); the next student "
+                    f"in the same work dir: **{then:.0f} s** ({then / 60:.1f} min).")
             print(full, flush=True)
     block = "\n".join([
         BEGIN,
@@ -129,8 +149,9 @@ def main() -> int:
         f"Python {platform.python_version()}; medians of {args.rounds} interleaved rounds "
         "(`python3 scripts/measure_grading.py`).",
         "",
-        "| exercise | grader cold (s) | grader warm (s) | bare build + ctest (s) | cold / bare | max load |",
-        "|---|---|---|---|---|---|",
+        "| exercise | grader cold (s) | grader warm (s) | next student (s) | bare build + ctest (s) "
+        "| cold / bare | max load |",
+        "|---|---|---|---|---|---|---|",
         *rows,
         "",
         full,

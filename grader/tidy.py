@@ -1,14 +1,20 @@
 """clang-tidy on the student's owned files, with the kit's .clang-tidy.
 
-A header is checked through a file that includes it (the exercise's public_test.cpp), with
-the header filter narrowed to the owned files, so only the student's lines are reported.
-The compile database is the clang++ (asan) build's: g++-only flags would be clang errors.
-Nothing of the student's runs here: clang-tidy only parses, like the compiler.
+A header is checked through a one-line file that includes only it, compiled with the flags
+of the exercise's public_test.cpp minus the precompiled GoogleTest header: the checks then
+walk the student's code and the standard library, not GoogleTest and the test bodies
+(channel: 6 s instead of 27 s of one core, the same warnings). A header that does not
+compile on its own is checked through public_test.cpp instead. The header filter is
+narrowed to the owned files, so only the student's lines are reported. The compile
+database is the clang++ (asan) build's: g++-only flags would be clang errors. Nothing of
+the student's runs here: clang-tidy only parses, like the compiler.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -20,6 +26,7 @@ from grader.feedback import PathMap
 TIMEOUT_S = 300
 DATABASE_CONFIG = "asan"
 
+_ERROR = re.compile(r"^[^\s:][^:]*:\d+:\d+: error: ", re.MULTILINE)
 _WARNING = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): warning: "
                       r"(?P<message>.*?)(?: \[(?P<check>[\w.,-]+)\])?$")
 
@@ -62,16 +69,61 @@ def run(source: Path, build_dir: Path, exercise: str, owned: tuple[str, ...],
         return TidyReport(skipped=f"no {DATABASE_CONFIG} build to take compile flags from; "
                                   "code quality was not checked")
     folder = source / "exercises" / exercise
-    units = [folder / rel for rel in owned if rel.endswith((".cpp", ".cc"))]
-    if any(not rel.endswith((".cpp", ".cc")) for rel in owned):
-        units.append(folder / "public_test.cpp")
     header_filter = "^" + re.escape(str(folder)) + "/(" + "|".join(re.escape(r) for r in owned) + ")$"
-    cmd = [exe, "-p", str(build_dir), f"--config-file={source / '.clang-tidy'}",
-           f"--header-filter={header_filter}", "--quiet", *map(str, units)]
+    base = [exe, f"--config-file={source / '.clang-tidy'}", f"--header-filter={header_filter}", "--quiet"]
+    through_test = [*base, "-p", str(build_dir), str(folder / "public_test.cpp")]
+    flags = header_flags(build_dir, folder / "public_test.cpp")
+    output: list[str] = []
     try:
-        with machine.busy():
-            proc = subprocess.run(cmd, cwd=source, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
+        for rel in owned:
+            if rel.endswith((".cpp", ".cc")):
+                output.append(_tidy([*base, "-p", str(build_dir), str(folder / rel)], source))
+                continue
+            text = None
+            if flags is not None:
+                unit = build_dir / "lockstep-tidy" / exercise / (rel.replace("/", "_") + ".cpp")
+                unit.parent.mkdir(parents=True, exist_ok=True)
+                unit.write_text(f'#include "{folder / rel}"\n')
+                text = _tidy([*base, str(unit), "--", *flags], source)
+            if text is None or _ERROR.search(text):
+                # No flags, or the header needs something public_test.cpp includes before it.
+                text = _tidy(through_test, source)
+            output.append(text)
     except subprocess.TimeoutExpired:
         return TidyReport(skipped=f"clang-tidy took longer than {TIMEOUT_S} s; code quality was not checked")
-    return TidyReport(parse(proc.stdout.decode("utf-8", "replace"), paths, owned))
+    return TidyReport(parse("\n".join(output), paths, owned))
+
+
+def header_flags(build_dir: Path, unit: Path) -> list[str] | None:
+    """The compile flags of `unit` in the build's database without the precompiled header,
+    the output and the input: what a file that includes only the owned header needs.
+    None when the database has no entry for it."""
+    try:
+        entries = json.loads((build_dir / "compile_commands.json").read_text())
+    except (OSError, ValueError):
+        return None
+    entry = next((e for e in entries
+                  if Path(e.get("directory", ""), e.get("file", "")) == unit), None)
+    if entry is None:
+        return None
+    args = entry.get("arguments") or shlex.split(entry.get("command", ""))
+    flags: list[str] = []
+    i = 1  # args[0] is the compiler
+    while i < len(args):
+        a = args[i]
+        if a == "-Xclang" and i + 3 < len(args) and args[i + 1] in ("-include-pch", "-include"):
+            i += 4
+        elif a in ("-o", "-c") or a == entry["file"]:
+            i += 2 if a == "-o" else 1
+        else:
+            flags.append(a)
+            i += 1
+    return flags
+
+
+def _tidy(cmd: list[str], cwd: Path) -> str:
+    """clang-tidy's output (raises TimeoutExpired after TIMEOUT_S)."""
+    with machine.busy():
+        proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
+    return proc.stdout.decode("utf-8", "replace")

@@ -55,11 +55,33 @@ class SloppySubmission(TempDirTest):
         self.assertIn(("sloppy.hpp", 4, "readability-braces-around-statements"), where)
         self.assertTrue(all(w.file == "sloppy.hpp" for w in report.warnings), report.warnings)
 
+    def test_a_header_that_does_not_compile_alone_is_checked_through_the_test_file(self) -> None:
+        folder = self.tmp / "exercises" / "demo"
+        alone = f"{folder}/sloppy.hpp:2:22: error: unknown type name 'Slots'\n"
+        through_test = f"{folder}/sloppy.hpp:5:10: warning: use nullptr [modernize-use-nullptr]\n"
+        with mock.patch("shutil.which", return_value="/usr/bin/clang-tidy"), \
+             mock.patch.object(tidy, "_tidy", side_effect=[alone, through_test]) as ran:
+            report = tidy.run(self.tmp, self.tmp / "build", "demo", ("sloppy.hpp",), self.paths)
+        self.assertEqual([call.args[0][-1] for call in ran.call_args_list][1], str(folder / "public_test.cpp"))
+        self.assertEqual([(w.line, w.check) for w in report.warnings], [(5, "modernize-use-nullptr")])
+
     def test_a_missing_clang_tidy_is_reported_and_skipped(self) -> None:
         with mock.patch("shutil.which", return_value=None):
             report = tidy.run(self.tmp, self.tmp / "build", "demo", ("sloppy.hpp",), self.paths)
         self.assertEqual(report.warnings, [])
         self.assertIn("clang-tidy is not installed", report.skipped)
+
+
+class HeaderFlags(TempDirTest):
+    def test_the_test_file_flags_without_precompiled_header_output_or_input(self) -> None:
+        unit = self.tmp / "public_test.cpp"
+        (self.tmp / "compile_commands.json").write_text(json.dumps([{
+            "directory": str(self.tmp), "file": str(unit),
+            "command": (f"/usr/bin/clang++ -I/ws/ex -std=c++20 -fsanitize=address -Xclang -include-pch "
+                        f"-Xclang /b/cmake_pch.hxx.pch -Xclang -include -Xclang /b/cmake_pch.hxx "
+                        f"-o CMakeFiles/t.o -c {unit}")}]))
+        self.assertEqual(tidy.header_flags(self.tmp, unit), ["-I/ws/ex", "-std=c++20", "-fsanitize=address"])
+        self.assertIsNone(tidy.header_flags(self.tmp, self.tmp / "other.cpp"))
 
 
 class Parse(unittest.TestCase):

@@ -17,6 +17,8 @@
 namespace lockstep::generator {
 namespace {
 
+using generator_test::count_to;
+
 static_assert(std::ranges::input_range<Generator<int>>);
 static_assert(std::ranges::input_range<Generator<std::unique_ptr<int>>>);
 static_assert(std::ranges::input_range<Generator<const std::string&>>);
@@ -33,12 +35,6 @@ static_assert(!std::copy_constructible<Generator<int>>);
 static_assert(!std::is_copy_assignable_v<Generator<int>>);
 static_assert(std::is_nothrow_move_constructible_v<Generator<int>>);
 static_assert(std::is_nothrow_move_assignable_v<Generator<int>>);
-
-Generator<int> count_to(int n) {
-  for (int i = 0; i < n; ++i) {
-    co_yield i;
-  }
-}
 
 TEST(GeneratorConcepts, IsAMoveOnlyInputRangeWithADefaultSentinel) {
   // The static_asserts above are the test; this names the guarantee in the report.

@@ -69,4 +69,11 @@ Drained<typename std::remove_cvref_t<G>::value_type> drain(G&& gen, std::size_t 
   return out;
 }
 
+// 0, 1, ..., n - 1.
+inline generator::Generator<int> count_to(int n) {
+  for (int i = 0; i < n; ++i) {
+    co_yield i;
+  }
+}
+
 }  // namespace lockstep::generator_test

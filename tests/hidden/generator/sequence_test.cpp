@@ -10,13 +10,8 @@
 namespace lockstep::generator {
 namespace {
 
+using generator_test::count_to;
 using generator_test::drain;
-
-Generator<int> count_to(int n) {
-  for (int i = 0; i < n; ++i) {
-    co_yield i;
-  }
-}
 
 Generator<int> nothing() {
   co_return;

@@ -21,7 +21,7 @@ using messaging_test::parse_tag;
 using messaging_test::tag;
 using std::chrono::milliseconds;
 
-Message text(std::string body, std::string from = "publisher") {
+Message post(std::string body, std::string from = "publisher") {
   return Message{.from = std::move(from), .body = std::move(body)};
 }
 
@@ -35,7 +35,7 @@ TEST(MessagingPubSub, EverySubscriberPresentGetsEveryMessageInOrder) {
   auto other = broker.subscribe("weather");
   EXPECT_EQ(broker.subscriber_count("news"), 3U);
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(broker.publish("news", text(std::to_string(i))), 3U);
+    EXPECT_EQ(broker.publish("news", post(std::to_string(i))), 3U);
   }
   for (auto& sub : subs) {
     EXPECT_EQ(sub.topic(), "news");
@@ -52,14 +52,14 @@ TEST(MessagingPubSub, EverySubscriberPresentGetsEveryMessageInOrder) {
 
 TEST(MessagingPubSub, ASubscriberGetsOnlyWhatIsPublishedWhileItIsSubscribed) {
   Broker broker;
-  EXPECT_EQ(broker.publish("news", text("nobody listens")), 0U);
+  EXPECT_EQ(broker.publish("news", post("nobody listens")), 0U);
   auto sub = broker.subscribe("news");
   EXPECT_EQ(sub.try_receive(), std::nullopt) << "got a message published before subscribing";
-  EXPECT_EQ(broker.publish("news", text("first")), 1U);
+  EXPECT_EQ(broker.publish("news", post("first")), 1U);
   sub.unsubscribe();
   sub.unsubscribe();  // idempotent
   EXPECT_EQ(broker.subscriber_count("news"), 0U);
-  EXPECT_EQ(broker.publish("news", text("second")), 0U);
+  EXPECT_EQ(broker.publish("news", post("second")), 0U);
   auto queued = sub.try_receive();
   ASSERT_TRUE(queued.has_value()) << "a message queued before unsubscribe was lost";
   EXPECT_EQ(queued->body, "first");
@@ -74,7 +74,7 @@ TEST(MessagingPubSub, DestroyingASubscriptionUnsubscribes) {
     EXPECT_EQ(broker.subscriber_count("news"), 1U);
   }
   EXPECT_EQ(broker.subscriber_count("news"), 0U);
-  EXPECT_EQ(broker.publish("news", text("anyone?")), 0U);
+  EXPECT_EQ(broker.publish("news", post("anyone?")), 0U);
 }
 
 TEST(MessagingPubSub, ReceiveWaitsForAPublish) {
@@ -83,7 +83,7 @@ TEST(MessagingPubSub, ReceiveWaitsForAPublish) {
   std::optional<Message> got;
   messaging_test::Probe receiver([&] { got = sub.receive(std::chrono::seconds(30)); });
   receiver.wait_until_blocked();
-  EXPECT_EQ(broker.publish("news", text("breaking")), 1U);
+  EXPECT_EQ(broker.publish("news", post("breaking")), 1U);
   receiver.join();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->body, "breaking");
@@ -109,7 +109,7 @@ TEST(MessagingPubSubStress, EachPublishersOrderIsKeptForEverySubscriber) {
     if (index < kPublishers) {
       const auto publisher = static_cast<std::uint32_t>(index);
       for (std::uint32_t i = 0; i < per_publisher; ++i) {
-        EXPECT_EQ(broker.publish("ticks", text(tag(publisher, i))), kSubscribers);
+        EXPECT_EQ(broker.publish("ticks", post(tag(publisher, i))), kSubscribers);
         noise();
       }
       publishers_left.fetch_sub(1);
@@ -151,7 +151,7 @@ TEST(MessagingPubSubStress, UnsubscribeRacingPublishIsSafe) {
     if (index < kPublishers) {
       const auto publisher = static_cast<std::uint32_t>(index);
       for (std::uint32_t i = 0; i < per_publisher; ++i) {
-        EXPECT_GE(broker.publish("churn", text(tag(publisher, i))), 1U);
+        EXPECT_GE(broker.publish("churn", post(tag(publisher, i))), 1U);
         noise();
       }
       publishers_left.fetch_sub(1);

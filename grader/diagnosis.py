@@ -1,13 +1,18 @@
 """Diagnosis from known bugs: match a submission's failures against the failure signatures
 selfcheck recorded for the kit's mutants, and name the bug class when one matches closely.
 
-A signature is a set of features of one graded run: every failed test (`Suite.Test`) and,
-per failed test, how it failed (`Suite.Test#tsan:data race`, `Suite.Test#timeout`). Two
-signatures are compared by Jaccard similarity (shared features / all features), so a
-submission that fails the same tests the same way as a mutant scores 1.0, one that fails
-half of them 0.5, and correct code (no failures) matches nothing. A diagnosis is shown
-only at or above THRESHOLD, which `selfcheck` validates: every mutant's own runs are
-diagnosed as that mutant, and the reference and alternates get none.
+The features of one graded run are every failed test (`Suite.Test`) and, per failed test,
+how it failed (`Suite.Test#tsan:data race`, `Suite.Test#timeout`). A mutant's signature
+keeps two sets over its selfcheck runs: `features`, seen in at least half of the runs, and
+`core`, seen in every run. A race shows some failures only in some runs, so a run is not
+held to those: similarity = |run & features| / |run | core|. A submission that fails the
+core tests the same way as the mutant and nothing the mutant never fails scores 1.0; each
+failure the mutant does not show, and each core failure missing, lowers it; correct code
+(no failures) matches nothing. A signature without a core (recorded before the core was
+kept, or a mutant that fails differently every run) uses its features as the core, which
+is plain Jaccard similarity. A diagnosis is shown only at or above THRESHOLD, which
+`selfcheck` validates: every mutant's own runs are diagnosed as that mutant, and the
+reference and alternates get none.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ class Signature:
     exercise: str
     mutant: str
     hint: str
-    features: frozenset[str]
+    features: frozenset[str]           # seen in at least half of the mutant's runs
+    core: frozenset[str] = frozenset()  # seen in every run; empty: the features are the core
+
+    @property
+    def required(self) -> frozenset[str]:
+        return self.core or self.features
 
 
 @dataclass(frozen=True)
@@ -60,10 +70,10 @@ def features(outcomes: Iterable[tuple[str, str, Outcome | None]]) -> frozenset[s
     return frozenset(found)
 
 
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
+def similarity(run: frozenset[str], sig: Signature) -> float:
+    if not run or not sig.features:
         return 0.0
-    return len(a & b) / len(a | b)
+    return len(run & sig.features) / len(run | sig.required)
 
 
 def diagnose(run: frozenset[str], signatures: Iterable[Signature],
@@ -71,7 +81,7 @@ def diagnose(run: frozenset[str], signatures: Iterable[Signature],
     """The closest signature at or above the threshold; None when nothing is that close."""
     best: Diagnosis | None = None
     for sig in signatures:
-        s = similarity(run, sig.features)
+        s = similarity(run, sig)
         if s >= threshold and (best is None or s > best.similarity):
             best = Diagnosis(sig.mutant, sig.hint, s)
     return best
@@ -86,9 +96,14 @@ def stable_features(runs: list[frozenset[str]]) -> frozenset[str]:
     return frozenset(f for f, n in counts.items() if 2 * n >= len(runs))
 
 
-def save(directory: Path, exercise: str, mutant: str, feats: frozenset[str], runs: int) -> None:
-    data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": runs,
-            "features": sorted(feats)}
+def core_features(runs: list[frozenset[str]]) -> frozenset[str]:
+    """The features every run showed."""
+    return frozenset.intersection(*runs) if runs else frozenset()
+
+
+def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]) -> None:
+    data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": len(runs),
+            "features": sorted(stable_features(runs)), "core": sorted(core_features(runs))}
     tmp = directory / (SIGNATURE_FILE + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(directory / SIGNATURE_FILE)
@@ -102,10 +117,10 @@ def load(directory: Path, exercise: str, mutant: str, hint: str) -> Signature | 
         return None
     if not isinstance(data, Mapping) or data.get("schema") != SIGNATURE_SCHEMA:
         return None
-    feats = data.get("features")
-    if not isinstance(feats, list) or not all(isinstance(f, str) for f in feats):
+    feats, core = data.get("features"), data.get("core", [])
+    if not all(isinstance(x, list) and all(isinstance(f, str) for f in x) for x in (feats, core)):
         return None
-    return Signature(exercise, mutant, hint, frozenset(feats))
+    return Signature(exercise, mutant, hint, frozenset(feats), frozenset(core) & frozenset(feats))
 
 
 def run_features(scored: ExerciseScore) -> frozenset[str]:
@@ -114,8 +129,9 @@ def run_features(scored: ExerciseScore) -> frozenset[str]:
 
 def restricted(sig: Signature, tests: set[str]) -> Signature:
     """The signature as far as `tests` can see it (check runs the public tests only)."""
-    return Signature(sig.exercise, sig.mutant, sig.hint,
-                     frozenset(f for f in sig.features if f.split("#", 1)[0] in tests))
+    def seen(feats: frozenset[str]) -> frozenset[str]:
+        return frozenset(f for f in feats if f.split("#", 1)[0] in tests)
+    return Signature(sig.exercise, sig.mutant, sig.hint, seen(sig.features), seen(sig.core))
 
 
 def signatures_for(kit: Kit, exercise: str) -> list[Signature]:

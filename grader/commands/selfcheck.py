@@ -441,8 +441,8 @@ def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
         return
     for r in mutants:
         if r.runs:
-            feats = diagnosis.stable_features([diagnosis.run_features(x) for x in r.runs])
-            diagnosis.save(r.impl.directory, name, r.impl.name, feats, len(r.runs))
+            diagnosis.save(r.impl.directory, name, r.impl.name,
+                           [diagnosis.run_features(x) for x in r.runs])
     signatures = diagnosis.signatures_for(kit, name)
     print(f"\n{name}: diagnosis (threshold {diagnosis.THRESHOLD:.0%}; runs diagnosed as the mutant "
           f"itself / runs)", file=out)

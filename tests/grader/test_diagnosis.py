@@ -23,8 +23,9 @@ def scored(*outcomes: Outcome, tests: tuple[RubricTest, ...] = (A, B, P)) -> sco
     return score.score_exercise("ex", tests, {(o.job.test, o.job.config): o for o in outcomes})
 
 
-def sig(name: str, feats: frozenset[str], hint: str = "a hint") -> diagnosis.Signature:
-    return diagnosis.Signature("ex", name, hint, feats)
+def sig(name: str, feats: frozenset[str], hint: str = "a hint",
+        core: frozenset[str] = frozenset()) -> diagnosis.Signature:
+    return diagnosis.Signature("ex", name, hint, feats, core)
 
 
 class Features(unittest.TestCase):
@@ -56,6 +57,22 @@ class Diagnose(unittest.TestCase):
         far = sig("far", frozenset({"S.A", "S.A#timeout", "S.B", "S.B#timeout"}))  # 1/5
         self.assertIsNone(diagnosis.diagnose(run, [far]))
 
+    def test_a_race_that_shows_only_its_core_in_one_run_is_still_diagnosed(self) -> None:
+        # The mutant loses a wakeup (S.A) in every run and times out S.B in some.
+        core = frozenset({"S.A", "S.A#failed"})
+        m = sig("lost_wakeup", core | {"S.B", "S.B#timeout"}, core=core)
+        self.assertEqual(diagnosis.diagnose(core, [m]).similarity, 1.0)
+        self.assertEqual(diagnosis.diagnose(m.features, [m]).similarity, 1.0)
+        # Plain Jaccard (no core recorded) would hold the run to every feature: 2/4.
+        self.assertIsNone(diagnosis.diagnose(core, [sig("old", m.features)]))
+
+    def test_failures_the_mutant_never_shows_or_a_missing_core_lower_the_score(self) -> None:
+        core = frozenset({"S.A", "S.A#failed"})
+        m = sig("m", core | {"S.B", "S.B#timeout"}, core=core)
+        extra = core | {"S.P", "S.P#failed"}
+        self.assertAlmostEqual(diagnosis.similarity(extra, m), 0.5)
+        self.assertEqual(diagnosis.similarity(frozenset({"S.B", "S.B#timeout"}), m), 0.5)
+
     def test_check_compares_only_the_tests_it_ran(self) -> None:
         full = sig("m", frozenset({"S.A", "S.A#failed", "S.P", "S.P#failed"}))
         public_only = scored(outcome("S.P", "tsan", "failed"), tests=(P,))
@@ -70,9 +87,18 @@ class Diagnose(unittest.TestCase):
 
 class Files(TempDirTest):
     def test_round_trip(self) -> None:
-        diagnosis.save(self.tmp, "ex", "m", frozenset({"S.A", "S.A#failed"}), 5)
+        runs = [frozenset({"S.A", "S.A#failed", "S.B"}), frozenset({"S.A", "S.A#failed"})]
+        diagnosis.save(self.tmp, "ex", "m", runs)
         loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
-        self.assertEqual(loaded, sig("m", frozenset({"S.A", "S.A#failed"}), "hint"))
+        self.assertEqual(loaded, sig("m", frozenset({"S.A", "S.A#failed", "S.B"}), "hint",
+                                     core=frozenset({"S.A", "S.A#failed"})))
+
+    def test_a_file_without_a_core_compares_by_jaccard(self) -> None:
+        (self.tmp / diagnosis.SIGNATURE_FILE).write_text(
+            '{"schema": "lockstep.signature/1", "features": ["S.A", "S.B"]}')
+        loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
+        self.assertEqual(loaded.required, {"S.A", "S.B"})
+        self.assertAlmostEqual(diagnosis.similarity(frozenset({"S.A"}), loaded), 0.5)
 
     def test_a_missing_or_foreign_file_is_no_signature(self) -> None:
         self.assertIsNone(diagnosis.load(self.tmp, "ex", "m", "hint"))

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from grader import diagnosis, machine, performance, pipeline, preflight, run as run_mod, sandbox, score
+from grader import (diagnosis, feedback, machine, performance, pipeline, preflight, run as run_mod,
+                    sandbox, score, tidy)
 from grader.commands.common import default_configs, load_kit, work_dir
 from grader.errors import GraderError
 from grader.kit import Kit, Mutant, PerformanceSpec, RubricTest
@@ -154,6 +155,8 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
             return report
     if first:
         check_consistency(name, rubric_tests, built, configs, problems)
+    if impl.kind in ("reference", "alternate") and tidy.DATABASE_CONFIG in built.builds:
+        check_tidy_clean(impl, name, owned, ws, problems, progress)
     all_jobs: list[run_mod.Job] = []
     for r in range(runs):
         all_jobs += pipeline.make_jobs(name, chosen, built, seed=None, run_index=r)
@@ -167,6 +170,19 @@ def evaluate_impl(impl: Impl, *, kit: Kit, name: str, owned: tuple[str, ...], te
         timed = performance.assess(spec, report.timings[r]) if report.timings and spec else None
         report.runs.append(score.score_exercise(name, chosen, mine, performance=timed))
     return report
+
+
+def check_tidy_clean(impl: Impl, name: str, owned: tuple[str, ...], ws: Workspace,
+                     problems: list[str], progress: Progress) -> None:
+    """Correct kit code is clang-tidy clean: a warning in the reference or an alternate is a
+    kit problem (and would teach students the habit the code-quality points penalise)."""
+    paths = feedback.PathMap.for_workspace(ws.source, {name: owned})
+    report = tidy.run(ws.source, ws.build_dir(tidy.DATABASE_CONFIG), name, owned, paths)
+    if report.skipped:
+        progress.line(f"{name}/{impl.label}: {report.skipped}")
+    for w in report.warnings:
+        problems.append(f"{name}/{impl.label}: clang-tidy warning at {impl.directory / w.file}:{w.line}: "
+                        f"{w.message} [{w.check}]")
 
 
 def time_impl(impl: Impl, *, kit: Kit, name: str, spec: PerformanceSpec, ws: Workspace, runs: int,

@@ -54,12 +54,12 @@ namespace detail {
 class Inbox {
  public:
   // Caller holds the registry lock (shared or exclusive); takes the inbox's own lock.
-  bool push(const Message& message) {
+  bool push(Message message) {
     std::lock_guard lock(mutex_);
     if (closed_) {
       return false;
     }
-    messages_.push_back(message);
+    messages_.push_back(std::move(message));
     arrived_.notify_one();  // under the lock: cheap here, and keeps the waiter's view simple
     return true;
   }
@@ -202,7 +202,7 @@ class Broker {
   bool send(const std::string& to, Message message) {
     std::shared_lock lock(registry_);
     auto it = mailboxes_.find(to);
-    return it != mailboxes_.end() && it->second->push(message);
+    return it != mailboxes_.end() && it->second->push(std::move(message));
   }
 
   Subscription subscribe(std::string topic) {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -145,6 +146,21 @@ class WorkLock:
             self._file = None
 
 
+EXEC_PREFIX = "lockstep-exec-"
+EXEC_OWNER = ".work-dir"
+
+
+def prune_exec_copies() -> None:
+    """Remove the binary copies whose work dir no longer exists."""
+    for d in Path(tempfile.gettempdir()).glob(EXEC_PREFIX + "*"):
+        try:
+            owner = Path((d / EXEC_OWNER).read_text())
+        except OSError:
+            continue  # not ours to judge, or being created
+        if not owner.exists():
+            shutil.rmtree(d, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Workspace:
     """<work>/ws is the source tree; its builds live in <work>/ws/build/<config>."""
@@ -164,10 +180,14 @@ class Workspace:
         return d
 
     def exec_copies(self) -> Path:
-        """A world-readable place for binaries when the work dir is not (see sandbox)."""
-        d = Path(tempfile.gettempdir()) / f"lockstep-exec-{hashlib.sha1(str(self.work).encode()).hexdigest()[:12]}"
+        """A world-readable place for binaries when the work dir is not (see sandbox). It
+        outlives the grade, like the builds it copies, and names its work dir so that it
+        is removed once that work dir is gone (a batch's or a test's temporary one)."""
+        prune_exec_copies()
+        d = Path(tempfile.gettempdir()) / f"{EXEC_PREFIX}{hashlib.sha1(str(self.work).encode()).hexdigest()[:12]}"
         d.mkdir(mode=0o755, exist_ok=True)
         os.chmod(d, 0o755)
+        (d / EXEC_OWNER).write_text(str(self.work.resolve()))
         return d
 
     def prepare(self, kit_root: Path, owned: Mapping[str, Mapping[str, Path]]) -> SyncStats:

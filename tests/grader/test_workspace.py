@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from unittest import mock
 
 from grader.workspace import WorkLock, Workspace, kit_files, sync_tree
 from tests.grader.helpers import TempDirTest, make_kit, write
@@ -65,3 +67,20 @@ class Sync(TempDirTest):
             pass
         with WorkLock(self.tmp / "w"):
             self.assertTrue((self.tmp / "w" / "lock").exists())
+
+
+class ExecCopies(TempDirTest):
+    def test_a_copy_is_removed_once_its_work_dir_is_gone_and_only_then(self) -> None:
+        with mock.patch.object(tempfile, "tempdir", str(self.tmp / "tmp")):
+            (self.tmp / "tmp").mkdir()
+            kept, gone = Workspace(self.tmp / "kept"), Workspace(self.tmp / "gone")
+            kept.work.mkdir()
+            gone.work.mkdir()
+            kept_copy, gone_copy = kept.exec_copies(), gone.exec_copies()
+            foreign = self.tmp / "tmp" / "lockstep-exec-unmarked"
+            foreign.mkdir()
+            gone.work.rmdir()
+            Workspace(self.tmp / "third").exec_copies()
+            self.assertTrue(kept_copy.is_dir())
+            self.assertFalse(gone_copy.exists())
+            self.assertTrue(foreign.is_dir())

@@ -101,6 +101,10 @@ def core_features(runs: list[frozenset[str]]) -> frozenset[str]:
     return frozenset.intersection(*runs) if runs else frozenset()
 
 
+def from_runs(exercise: str, mutant: str, hint: str, runs: list[frozenset[str]]) -> Signature:
+    return Signature(exercise, mutant, hint, stable_features(runs), core_features(runs))
+
+
 def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]) -> None:
     data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": len(runs),
             "features": sorted(stable_features(runs)), "core": sorted(core_features(runs))}

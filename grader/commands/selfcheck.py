@@ -442,6 +442,18 @@ def summarize(name: str, tests: list[RubricTest], reports: list[ImplReport], run
                           f"{o.status}: {_first_line(o.reason)}", file=out)
 
 
+def held_out(signatures: list[diagnosis.Signature], report: ImplReport, i: int) -> list[diagnosis.Signature]:
+    """The signatures a mutant's run i is judged against: its own rebuilt from its other
+    runs, as a student's run is judged against runs it took no part in. Judged against a
+    signature that includes it, a run would match by construction (with two runs, a run
+    always holds the core and lies within the features)."""
+    if report.impl.kind != "mutant":
+        return signatures
+    others = [diagnosis.run_features(x) for j, x in enumerate(report.runs) if j != i]
+    return [diagnosis.from_runs(s.exercise, s.mutant, s.hint, others) if s.mutant == report.impl.name else s
+            for s in signatures]
+
+
 def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
                     problems: list[str], out: TextIO) -> None:
     """Record each mutant's failure signature (full runs only: quick mode runs just the
@@ -455,17 +467,20 @@ def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
         print(f"\n{name}: diagnosis not validated in quick mode (mutants run only their must_fail "
               f"tests); {recorded}/{len(mutants)} mutants have a recorded signature", file=out)
         return
+    if any(len(r.runs) < 2 for r in mutants):
+        problems.append(f"{name}: the diagnosis needs two or more runs per mutant to be validated "
+                        "(each run is judged against a signature from the others): use --runs 2 or more")
     for r in mutants:
         if r.runs:
             diagnosis.save(r.impl.directory, name, r.impl.name,
                            [diagnosis.run_features(x) for x in r.runs])
     signatures = diagnosis.signatures_for(kit, name)
     print(f"\n{name}: diagnosis (threshold {diagnosis.THRESHOLD:.0%}; runs diagnosed as the mutant "
-          f"itself / runs)", file=out)
+          f"itself / runs, each run against a signature recorded from the other runs)", file=out)
     for r in reports:
         if r.impl.kind == "skeleton" or r.slower():
             continue
-        verdicts = [diagnosis.diagnose_score(x, signatures) for x in r.runs]
+        verdicts = [diagnosis.diagnose_score(x, held_out(signatures, r, i)) for i, x in enumerate(r.runs)]
         if r.impl.kind in ("reference", "alternate"):
             for i, d in enumerate(verdicts):
                 if d is not None:

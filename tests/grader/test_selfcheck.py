@@ -7,9 +7,11 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from grader import tidy
+from grader import diagnosis, score, tidy
 from grader.commands import selfcheck
+from grader.kit import RubricTest
 from grader.progress import Progress
+from grader.run import Job, Outcome
 from grader.workspace import Workspace
 from tests.grader.helpers import TempDirTest
 
@@ -40,3 +42,27 @@ class TidyClean(TempDirTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HeldOutDiagnosis(unittest.TestCase):
+    def test_a_mutant_run_is_judged_against_a_signature_from_its_other_runs(self) -> None:
+        a = RubricTest("S.A", "hidden", 1, "g", ("tsan",), 30)
+        b = RubricTest("S.B", "hidden", 1, "g", ("tsan",), 30)
+
+        def run(*failed: tuple[str, str]) -> score.ExerciseScore:
+            statuses = {"S.A": "passed", "S.B": "passed", **dict(failed)}
+            outcomes = {(t, "tsan"): Outcome(job=Job("ex", "hidden", t, "tsan", None, 30, 1), status=st,
+                                             reason="r") for t, st in statuses.items()}
+            return score.score_exercise("ex", (a, b), outcomes)
+
+        lean, racy = run(("S.A", "failed")), run(("S.A", "failed"), ("S.B", "timeout"))
+        impl = selfcheck.Impl("mutant", "lost_wakeup", Path("/kit/m"))
+        report = selfcheck.ImplReport(impl, built=True, runs=[lean, racy])
+        everything = diagnosis.from_runs("ex", "lost_wakeup", "hint",
+                                         [diagnosis.run_features(lean), diagnosis.run_features(racy)])
+        # Against a signature that includes it, the lean run matches by construction ...
+        self.assertEqual(diagnosis.diagnose_score(lean, [everything]).similarity, 1.0)
+        # ... against the other run alone it shares half of what that run showed.
+        mine = selfcheck.held_out([everything], report, 0)
+        self.assertEqual(mine[0].features, diagnosis.run_features(racy))
+        self.assertIsNone(diagnosis.diagnose_score(lean, mine))

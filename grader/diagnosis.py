@@ -11,8 +11,8 @@ failure the mutant does not show, and each core failure missing, lowers it; corr
 (no failures) matches nothing. A signature without a core (recorded before the core was
 kept, or a mutant that fails differently every run) uses its features as the core, which
 is plain Jaccard similarity. A diagnosis is shown only at or above THRESHOLD, which
-`selfcheck` validates: every mutant's own runs are diagnosed as that mutant, and the
-reference and alternates get none.
+`selfcheck` validates: every run of a mutant, judged against a signature recorded from
+its other runs, is diagnosed as that mutant, and the reference and alternates get none.
 """
 
 from __future__ import annotations

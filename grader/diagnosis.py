@@ -106,8 +106,9 @@ def from_runs(exercise: str, mutant: str, hint: str, runs: list[frozenset[str]])
 
 
 def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]) -> None:
+    sig = from_runs(exercise, mutant, "", runs)
     data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": len(runs),
-            "features": sorted(stable_features(runs)), "core": sorted(core_features(runs))}
+            "features": sorted(sig.features), "core": sorted(sig.core)}
     tmp = directory / (SIGNATURE_FILE + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(directory / SIGNATURE_FILE)

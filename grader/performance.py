@@ -118,10 +118,15 @@ def time_once(binary: Path, exercise: str, spec: PerformanceSpec, seed: int,
 
 
 def measure(student: Path, reference: Path, exercise: str, spec: PerformanceSpec, seed: int,
-            hide: tuple[Path, ...] = ()) -> Measurement:
+            hide: tuple[Path, ...] = (), stop_when_decided: bool = True) -> Measurement:
     """Warm up both, then `spec.pairs` interleaved pairs, alternating which goes first.
-    Stops early once most pairs are at or past zero_at: the median can no longer earn a
-    point, and code that slow would otherwise take the longest to time."""
+
+    Stops early once most of the planned pairs are at or past zero_at: the median can no
+    longer earn a point, and code that slow would otherwise take the longest to time.
+    With `stop_when_decided`, it also stops once most of them are at or below full_at: the
+    median of all the pairs would then earn every point whatever the rest measured. Either
+    way the points are those of the full timing; only the printed ratio rests on fewer
+    pairs, so selfcheck, which judges the noise of the ratio itself, times them all."""
     m = Measurement()
     for binary, who in ((student, "student"), (reference, "reference")):
         ms, outcome = time_once(binary, exercise, spec, seed, hide)
@@ -137,6 +142,8 @@ def measure(student: Path, reference: Path, exercise: str, spec: PerformanceSpec
                 return _failed(m, who, outcome)
             (m.student_ms if who == "student" else m.reference_ms).append(ms)
         if sum(1 for r in m.ratios if r >= spec.zero_at) > spec.pairs // 2:
+            break
+        if stop_when_decided and sum(1 for r in m.ratios if r <= spec.full_at) > spec.pairs // 2:
             break
     return m
 

@@ -201,7 +201,7 @@ def time_impl(impl: Impl, *, kit: Kit, name: str, spec: PerformanceSpec, ws: Wor
         for r in range(runs):
             progress.status(f"{name}/{impl.label}: timing the performance workload, run {r + 1}/{runs} ...")
             timings.append(performance.measure(mine, theirs, name, spec, pipeline.new_seed(),
-                                               (kit.root, ws.work)))
+                                               (kit.root, ws.work), stop_when_decided=False))
     progress.clear()
     progress.line(f"{name}/{impl.label} performance: time ratio per run "
                   + ", ".join(f"{m.ratio:.2f}" if m.ratio is not None else m.problem for m in timings))

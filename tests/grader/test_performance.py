@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 import unittest
 from pathlib import Path
+from typing import Callable
 from unittest import mock
 
 from grader import performance, score
@@ -110,6 +111,25 @@ class Timing(unittest.TestCase):
             m = performance.measure(Path("student"), Path("reference"), "channel", spec, 1)
         self.assertEqual(len(m.ratios), 5)          # 5 of 9 pairs at 4x: no point can be earned
         self.assertEqual(performance.assess(spec, m).earned, 0)
+
+    def test_timing_stops_once_most_pairs_are_at_or_below_full_at_and_the_points_are_those_of_all(self) -> None:
+        # Pair ratios 1.0, 2.0, 1.1, 1.2, 0.9, 2.5, 1.0, then the worst the rest could be.
+        ratios = [1.0, 2.0, 1.1, 1.2, 0.9, 2.5, 1.0, 10.0, 10.0]
+
+        def fake() -> Callable[..., tuple[float, Outcome]]:
+            student = iter([10.0] + [10.0 * r for r in ratios])   # a warm-up, then the pairs
+            return lambda binary, *_: ((next(student) if binary.name == "student" else 10.0), passed())
+
+        spec = PerformanceSpec("P.Work", 10.0, 1.25, 3.0, 9, 60.0)
+        with mock.patch.object(performance, "time_once", fake()):
+            early = performance.measure(Path("student"), Path("reference"), "channel", spec, 1)
+        with mock.patch.object(performance, "time_once", fake()):
+            full = performance.measure(Path("student"), Path("reference"), "channel", spec, 1,
+                                       stop_when_decided=False)
+        self.assertEqual(len(early.ratios), 7)      # the 5th of 9 pairs at or below 1.25x decides
+        self.assertEqual(len(full.ratios), 9)
+        self.assertEqual(performance.assess(spec, early).earned, spec.points)
+        self.assertEqual(performance.assess(spec, full).earned, spec.points)
 
     def test_the_ratio_is_the_median_of_the_pair_ratios(self) -> None:
         m = performance.Measurement(student_ms=[10, 30, 12], reference_ms=[10, 10, 10])

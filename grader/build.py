@@ -56,7 +56,11 @@ def test_target(exercise: str, suite: str) -> str:
     return f"{exercise}_{suite}_test"
 
 
-def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
+def _run(cmd: list[str], cwd: Path, timeout: float, background: bool = False) -> tuple[int, str]:
+    """`background`: at the lowest CPU priority, so that it only takes what the rest of the
+    grade leaves idle (cmake's configure steps, links, the tail of a test batch)."""
+    if background:
+        cmd = ["nice", "-n", "19", *cmd]
     try:
         with machine.busy():
             proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -87,7 +91,7 @@ def configure_command(source: Path, build_dir: Path, config: str, exercises: lis
 
 def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
               log_path: Path | None = None, hidden_only: list[str] | None = None,
-              impl_dir: str | None = None) -> str:
+              impl_dir: str | None = None, background: bool = False) -> str:
     """Run cmake's configure step unless this build dir was configured with the same
     arguments already (cmake --build reruns it by itself when a CMakeLists changes).
     `impl_dir`: build another implementation folder than exercises/ (the reference)."""
@@ -113,7 +117,7 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
     # --fresh also makes cmake drop the precompiled header, a rebuild of several seconds.
     same_presets = isinstance(previous, dict) and previous.get("presets") == key["presets"]
     run_cmd = [*cmd, "--fresh"] if (build_dir / "CMakeCache.txt").is_file() and not same_presets else cmd
-    rc, log = _run(run_cmd, source, CONFIGURE_TIMEOUT_S)
+    rc, log = _run(run_cmd, source, CONFIGURE_TIMEOUT_S, background)
     if log_path is not None:
         log_path.write_text(log)
     if rc != 0:
@@ -141,14 +145,16 @@ def configure_failure(config: str, log: str, log_path: Path | None) -> Exception
 
 def build(source: Path, build_dir: Path, config: str, exercises: list[str],
           targets: list[str], log_path: Path | None = None,
-          hidden_only: list[str] | None = None, impl_dir: str | None = None) -> BuildResult:
+          hidden_only: list[str] | None = None, impl_dir: str | None = None,
+          background: bool = False) -> BuildResult:
     """Configure if needed, then build `targets`, keeping going past the first error so
     that a public test still runs when only the hidden suite fails to compile.
     `hidden_only`: build the hidden suites from these source file names alone."""
     t0 = time.monotonic()
-    configure_log = configure(source, build_dir, config, exercises, log_path, hidden_only, impl_dir)
+    configure_log = configure(source, build_dir, config, exercises, log_path, hidden_only, impl_dir,
+                              background)
     rc, log = _run(["cmake", "--build", str(build_dir), "--target", *targets, "--", "-k", "0"],
-                   source, BUILD_TIMEOUT_S)
+                   source, BUILD_TIMEOUT_S, background)
     result = BuildResult(config, build_dir, seconds=0.0, log=log)
     if log_path is not None:
         log_path.write_text(configure_log + log)

@@ -60,9 +60,9 @@ def exercises_with_performance(kit: Kit) -> list[str]:
     return names
 
 
-def build_reference(kit: Kit, work: Path, exercise: str) -> tuple[Path | None, str]:
+def build_reference(kit: Kit, work: Path, exercise: str, background: bool = False) -> tuple[Path | None, str]:
     """The reference's workload binary (built from the kit's solutions/, outside the work
-    area), or None and the reason."""
+    area), or None and the reason. `background`: at the lowest CPU priority (build.py)."""
     if not kit.solution_dir(exercise).is_dir():
         return None, f"this kit has no solutions/{exercise}/ to time against (a kit problem)"
     build_dir = work / REFERENCE_DIR / CONFIG
@@ -70,12 +70,21 @@ def build_reference(kit: Kit, work: Path, exercise: str) -> tuple[Path | None, s
     logs.mkdir(parents=True, exist_ok=True)
     try:
         result = build_mod.build(kit.root, build_dir, CONFIG, exercises_with_performance(kit),
-                                 [target(exercise)], logs / f"build-{exercise}.log", impl_dir="solutions")
+                                 [target(exercise)], logs / f"build-{exercise}.log", impl_dir="solutions",
+                                 background=background)
     except GraderError as e:
         return None, f"the reference's build could not be configured (a kit problem): {e}"
     if not result.ok:
         return None, f"the reference's workload did not build (a kit problem; log: {result.log_path})"
     return result.binary(target(exercise)), ""
+
+
+def prebuild_references(kit: Kit, work: Path, exercises: list[str]) -> None:
+    """Build the references of these exercises at the lowest CPU priority while the grade
+    builds and runs the tests, so that the performance tier finds them built. A failure is
+    left for the tier's own build_reference to report."""
+    for n in exercises:
+        build_reference(kit, work, n, background=True)
 
 
 def build_student(ws: Workspace, exercises: list[str], exercise: str) -> tuple[Path | None, str]:

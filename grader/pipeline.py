@@ -338,115 +338,121 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
     compile_fb: dict[str, dict[str, feedback.CompileFeedback]] = {n: {} for n in names}
     plans: dict[str, list[RubricTest]] = {}
     outcomes: list[run.Outcome] = []
-    tidy_pool = ThreadPoolExecutor(max_workers=1)
-    pending_tidy: dict[str, Future[tidy.TidyReport]] = {}
-    for config in staged_order(configs):
-        stage = build_all(ws, complete, [config], suites, progress,
-                          tests={n: restrict(rubrics[n].tests, configs, suites)
-                                 for n in complete if rubrics[n] is not None})
-        built.builds.update(stage.builds)
-        built.exec_roots.update(stage.exec_roots)
-        b = stage.builds.get(config)
-        if b is not None and not b.ok:
-            fb = feedback.compile_errors(b.log, paths)
-            progress.line(f"build {config} failed: {fb.summary}")
+    side_pool = ThreadPoolExecutor(max_workers=2)   # clang-tidy, and the references' builds
+    try:
+        pending_tidy: dict[str, Future[tidy.TidyReport]] = {}
+        timed_exercises = [n for n in complete if "hidden" in suites and rubrics[n] is not None
+                           and rubrics[n].performance is not None]
+        references = side_pool.submit(performance.prebuild_references, kit, ws.work, timed_exercises)
+        for config in staged_order(configs):
+            stage = build_all(ws, complete, [config], suites, progress,
+                              tests={n: restrict(rubrics[n].tests, configs, suites)
+                                     for n in complete if rubrics[n] is not None})
+            built.builds.update(stage.builds)
+            built.exec_roots.update(stage.exec_roots)
+            b = stage.builds.get(config)
+            if b is not None and not b.ok:
+                fb = feedback.compile_errors(b.log, paths)
+                progress.line(f"build {config} failed: {fb.summary}")
+                for n in complete:
+                    if any(t.startswith(f"{n}_") for t in b.failed_targets):
+                        compile_fb[n][config] = fb
+            if b is not None and config == tidy.DATABASE_CONFIG:
+                for n in complete:
+                    if not any(t.startswith(f"{n}_") for t in b.failed_targets):
+                        pending_tidy[n] = start_code_quality(side_pool, ws, n, owned[n], paths, progress)
+            stage_jobs: list[run.Job] = []
             for n in complete:
-                if any(t.startswith(f"{n}_") for t in b.failed_targets):
-                    compile_fb[n][config] = fb
-        if b is not None and config == tidy.DATABASE_CONFIG:
-            for n in complete:
-                if not any(t.startswith(f"{n}_") for t in b.failed_targets):
-                    pending_tidy[n] = start_code_quality(tidy_pool, ws, n, owned[n], paths, progress)
-        stage_jobs: list[run.Job] = []
-        for n in complete:
-            rubric = rubrics[n]
-            if not plans.get(n):
-                plans[n] = (restrict(rubric.tests, configs, suites) if rubric is not None
-                            else discovered_public_tests(built, n, configs, (kit.root, ws.work)))
-            tests = restrict(plans[n], [config], suites)
-            errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
-            listed = listed_tests(built, n, [config], {t.suite for t in tests}, (kit.root, ws.work))
-            for job in make_jobs(n, tests, built, seed, build_errors=errors):
-                names_in_binary = listed.get((job.config, job.suite))
-                if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
-                    outcomes.append(run.Outcome(job=job, status="no_record", seed=job.seed, reason=(
-                        f"the kit's {job.suite} test binary has no test {job.test} (a kit problem: "
-                        "run selfcheck)")))
-                    notes.append(f"kit problem: {job.test} is in the rubric but not in the {job.config} binary")
-                else:
-                    stage_jobs.append(job)
-        if stage_jobs:
-            ran = run_batch(stage_jobs, run_context(built, [config], (kit.root, ws.work)), jobs, progress,
-                            f"tests ({config})")
-            first = next((o for o in ran if not o.passed), None)
-            if first is not None:
-                progress.line(f"first failure ({config}): {first.job.test}: {paths.rewrite(first.reason)}")
-            outcomes += ran
-    context = run_context(built, configs, (kit.root, ws.work))
-    by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
-    for o in outcomes:
-        by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o
-    timed: dict[str, score.Performance] = {}
-    if "hidden" in suites:
-        for future in pending_tidy.values():
-            future.result()  # nothing else may compete for the cores while the workloads run
-        timed = performance_tier(kit, ws, {n: r for n, r in rubrics.items() if r is not None},
-                                 complete, plans, by_exercise, seed, progress)
+                rubric = rubrics[n]
+                if not plans.get(n):
+                    plans[n] = (restrict(rubric.tests, configs, suites) if rubric is not None
+                                else discovered_public_tests(built, n, configs, (kit.root, ws.work)))
+                tests = restrict(plans[n], [config], suites)
+                errors = {c: f"{fb.summary}\n{fb.excerpt}" for c, fb in compile_fb[n].items()}
+                listed = listed_tests(built, n, [config], {t.suite for t in tests}, (kit.root, ws.work))
+                for job in make_jobs(n, tests, built, seed, build_errors=errors):
+                    names_in_binary = listed.get((job.config, job.suite))
+                    if job.binary is not None and names_in_binary is not None and job.test not in names_in_binary:
+                        outcomes.append(run.Outcome(job=job, status="no_record", seed=job.seed, reason=(
+                            f"the kit's {job.suite} test binary has no test {job.test} (a kit problem: "
+                            "run selfcheck)")))
+                        notes.append(f"kit problem: {job.test} is in the rubric but not in the {job.config} binary")
+                    else:
+                        stage_jobs.append(job)
+            if stage_jobs:
+                ran = run_batch(stage_jobs, run_context(built, [config], (kit.root, ws.work)), jobs, progress,
+                                f"tests ({config})")
+                first = next((o for o in ran if not o.passed), None)
+                if first is not None:
+                    progress.line(f"first failure ({config}): {first.job.test}: {paths.rewrite(first.reason)}")
+                outcomes += ran
+        context = run_context(built, configs, (kit.root, ws.work))
+        by_exercise: dict[str, dict[tuple[str, str], run.Outcome]] = {n: {} for n in names}
+        for o in outcomes:
+            by_exercise[o.job.exercise][(o.job.test, o.job.config)] = o
+        timed: dict[str, score.Performance] = {}
+        references.result()  # built before anything is timed; the tier's own build is then a no-op
+        if "hidden" in suites:
+            for future in pending_tidy.values():
+                future.result()  # nothing else may compete for the cores while the workloads run
+            timed = performance_tier(kit, ws, {n: r for n, r in rubrics.items() if r is not None},
+                                     complete, plans, by_exercise, seed, progress)
 
-    results: list[ExerciseResult] = []
-    for n in names:
-        ex = exercises[n]
-        status_intake = taken.exercises[n]
-        messages: list[str] = []
-        if n not in complete:
-            problems = [f"missing {n}/{m}" for m in status_intake.missing] + status_intake.invalid
-            if taken.rejected:
-                problems.insert(0, f"submission rejected: {taken.rejected}")
-            messages.append("not graded: " + "; ".join(problems))
+        results: list[ExerciseResult] = []
+        for n in names:
+            ex = exercises[n]
+            status_intake = taken.exercises[n]
+            messages: list[str] = []
+            if n not in complete:
+                problems = [f"missing {n}/{m}" for m in status_intake.missing] + status_intake.invalid
+                if taken.rejected:
+                    problems.insert(0, f"submission rejected: {taken.rejected}")
+                messages.append("not graded: " + "; ".join(problems))
+                rubric = rubrics[n]
+                tests = restrict(rubric.tests, configs, suites) if rubric is not None else []
+                scored = score.score_exercise(n, tests, {}, graded=False, performance=timed.get(n))
+                results.append(ExerciseResult.from_score(ex.title, scored, "not_submitted", {}, {}, messages))
+                continue
+            findings = lint.scan(status_intake.files, ex.forbidden)
+            builds: dict[str, BuildSummary] = {}
+            for config, b in built.builds.items():
+                mine = [t for t in b.failed_targets if t.startswith(f"{n}_")]
+                builds[config] = BuildSummary(config, not mine, b.seconds, mine, compile_fb[n].get(config))
+            tidy_report = code_quality(builds, pending_tidy.get(n))
             rubric = rubrics[n]
-            tests = restrict(rubric.tests, configs, suites) if rubric is not None else []
-            scored = score.score_exercise(n, tests, {}, graded=False, performance=timed.get(n))
-            results.append(ExerciseResult.from_score(ex.title, scored, "not_submitted", {}, {}, messages))
-            continue
-        findings = lint.scan(status_intake.files, ex.forbidden)
-        builds: dict[str, BuildSummary] = {}
-        for config, b in built.builds.items():
-            mine = [t for t in b.failed_targets if t.startswith(f"{n}_")]
-            builds[config] = BuildSummary(config, not mine, b.seconds, mine, compile_fb[n].get(config))
-        tidy_report = code_quality(builds, pending_tidy.get(n))
-        rubric = rubrics[n]
-        quality = None if rubric is None else score.Quality(
-            rubric.quality_points, rubric.quality_per_warning, len(tidy_report.warnings),
-            checked=not tidy_report.skipped)
-        scored = score.score_exercise(n, plans[n], by_exercise[n], findings, quality=quality,
-                                      performance=timed.get(n))
-        run_fb: dict[str, dict[str, feedback.RunFeedback | None]] = {}
-        for t in plans[n]:
-            per: dict[str, feedback.RunFeedback | None] = {}
-            for c in t.configs:
-                o = by_exercise[n].get((t.id, c))
-                if o is None:
-                    per[c] = None
-                    continue
-                binary, prefix, env = rerun_parts(ws, c, n, t.suite, context)
-                if o.status != "timeout":
-                    env = {}  # the shim only matters to reproduce a hang; keep the command short
-                per[c] = feedback.for_run(o, paths, binary, prefix, env)
-            run_fb[t.id] = per
-        status = "build_failed" if any(not b.ok for b in builds.values()) else "graded"
-        if rubrics[n] is None:
-            messages.append("no rubric in this kit: every public test counts one point")
-        diagnosed = diagnosis.diagnose_score(scored, diagnosis.signatures_for(kit, n))
-        results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages,
-                                                 diagnosed, tidy_report))
+            quality = None if rubric is None else score.Quality(
+                rubric.quality_points, rubric.quality_per_warning, len(tidy_report.warnings),
+                checked=not tidy_report.skipped)
+            scored = score.score_exercise(n, plans[n], by_exercise[n], findings, quality=quality,
+                                          performance=timed.get(n))
+            run_fb: dict[str, dict[str, feedback.RunFeedback | None]] = {}
+            for t in plans[n]:
+                per: dict[str, feedback.RunFeedback | None] = {}
+                for c in t.configs:
+                    o = by_exercise[n].get((t.id, c))
+                    if o is None:
+                        per[c] = None
+                        continue
+                    binary, prefix, env = rerun_parts(ws, c, n, t.suite, context)
+                    if o.status != "timeout":
+                        env = {}  # the shim only matters to reproduce a hang; keep the command short
+                    per[c] = feedback.for_run(o, paths, binary, prefix, env)
+                run_fb[t.id] = per
+            status = "build_failed" if any(not b.ok for b in builds.values()) else "graded"
+            if rubrics[n] is None:
+                messages.append("no rubric in this kit: every public test counts one point")
+            diagnosed = diagnosis.diagnose_score(scored, diagnosis.signatures_for(kit, n))
+            results.append(ExerciseResult.from_score(ex.title, scored, status, builds, run_fb, messages,
+                                                     diagnosed, tidy_report))
 
-    tidy_pool.shutdown()
-    return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
-                   started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,
-                   exercises=results, notes=notes,
-                   environment={"jobs": jobs, "root_sandbox": sandbox.is_root(),
-                                "network_isolated": sandbox.network_isolation(),
-                                "kit_hidden": sandbox.is_root() and sandbox.path_hiding()})
+        return Results(verb=verb, submission=submission_label or str(submission), configs=list(configs),
+                       started_at=started, finished_at=now(), duration_s=time.monotonic() - t_start,
+                       exercises=results, notes=notes,
+                       environment={"jobs": jobs, "root_sandbox": sandbox.is_root(),
+                                    "network_isolated": sandbox.network_isolation(),
+                                    "kit_hidden": sandbox.is_root() and sandbox.path_hiding()})
+    finally:
+        side_pool.shutdown()  # never leaves a build running in the work dir
 
 
 def performance_tier(kit: Kit, ws: Workspace, rubrics: Mapping[str, Rubric], complete: list[str],

@@ -21,6 +21,7 @@ from grader.errors import EnvironmentProblem, KitError
 CONFIGURE_TIMEOUT_S = 600
 BUILD_TIMEOUT_S = 3600
 _LOG_CAP = 4 << 20
+STAMP = ".lockstep-configure.json"   # the arguments a build dir was last configured with
 
 # Hints for configure failures: (text in the log, what to install).
 _MISSING_DEPENDENCY = (
@@ -89,27 +90,42 @@ def configure_command(source: Path, build_dir: Path, config: str, exercises: lis
     return cmd
 
 
-def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
-              log_path: Path | None = None, hidden_only: list[str] | None = None,
-              impl_dir: str | None = None, background: bool = False) -> str:
-    """Run cmake's configure step unless this build dir was configured with the same
-    arguments already (cmake --build reruns it by itself when a CMakeLists changes).
-    `impl_dir`: build another implementation folder than exercises/ (the reference)."""
+def _configure_state(source: Path, build_dir: Path, config: str, exercises: list[str],
+                     hidden_only: list[str] | None, impl_dir: str | None) -> tuple[list[str], dict, object]:
+    """The configure command, its key, and the key this build dir was last configured with."""
     extra = {"LOCKSTEP_IMPL_DIR": impl_dir} if impl_dir else None
     cmd = configure_command(source, build_dir, config, exercises, extra, hidden_only)
     # cmake --build reruns configure when a CMakeLists changes, but not when the presets do.
     presets = source / "CMakePresets.json"
     key = {"cmd": cmd, "presets": hashlib.sha256(presets.read_bytes()).hexdigest()
            if presets.is_file() else None}
-    stamp = build_dir / ".lockstep-configure.json"
+    stamp = build_dir / STAMP
     previous = None
     if (build_dir / "CMakeCache.txt").is_file() and stamp.is_file():
         try:
             previous = json.loads(stamp.read_text())
         except (OSError, ValueError):
             pass
-        if previous == key:
-            return ""
+    return cmd, key, previous
+
+
+def is_configured(source: Path, build_dir: Path, config: str, exercises: list[str],
+                  hidden_only: list[str] | None = None, impl_dir: str | None = None) -> bool:
+    """Whether this build dir was configured with these arguments already, so that a
+    grade has built in it before."""
+    _, key, previous = _configure_state(source, build_dir, config, exercises, hidden_only, impl_dir)
+    return previous == key
+
+
+def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
+              log_path: Path | None = None, hidden_only: list[str] | None = None,
+              impl_dir: str | None = None, background: bool = False) -> str:
+    """Run cmake's configure step unless this build dir was configured with the same
+    arguments already (cmake --build reruns it by itself when a CMakeLists changes).
+    `impl_dir`: build another implementation folder than exercises/ (the reference)."""
+    cmd, key, previous = _configure_state(source, build_dir, config, exercises, hidden_only, impl_dir)
+    if previous == key:
+        return ""
     build_dir.mkdir(parents=True, exist_ok=True)
     # An existing cache whose presets changed (or are unknown) is reconfigured --fresh: when
     # the preset's compiler changed, cmake wipes the cache and configures again without our
@@ -121,9 +137,9 @@ def configure(source: Path, build_dir: Path, config: str, exercises: list[str],
     if log_path is not None:
         log_path.write_text(log)
     if rc != 0:
-        stamp.unlink(missing_ok=True)
+        (build_dir / STAMP).unlink(missing_ok=True)
         raise configure_failure(config, log, log_path)
-    stamp.write_text(json.dumps(key))
+    (build_dir / STAMP).write_text(json.dumps(key))
     return log
 
 

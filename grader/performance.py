@@ -81,15 +81,23 @@ def build_reference(kit: Kit, work: Path, exercise: str, background: bool = Fals
 
 def prebuild_references(kit: Kit, work: Path, exercises: list[str]) -> None:
     """Build the references of these exercises at the lowest CPU priority while the grade
-    builds and runs the tests, so that the performance tier finds them built. A failure is
-    left for the tier's own build_reference to report."""
+    builds and runs the tests, so that the performance tier finds them built. Only where no
+    grade has built them yet (see pipeline.prebuild). A failure is left for the tier's own
+    build_reference to report."""
+    if not exercises or build_mod.is_configured(kit.root, work / REFERENCE_DIR / CONFIG, CONFIG,
+                                                exercises_with_performance(kit), impl_dir="solutions"):
+        return
     for n in exercises:
         build_reference(kit, work, n, background=True)
 
 
-def build_student(ws: Workspace, exercises: list[str], exercise: str) -> tuple[Path | None, str]:
+def build_student(ws: Workspace, exercises: list[str], exercise: str,
+                  hidden_only: list[str] | None = None) -> tuple[Path | None, str]:
+    """The student's workload, in the work area's release build. `hidden_only`: as the
+    grade's release stage configured it, or each would reconfigure the build for the other
+    and rebuild its hidden tests."""
     result = build_mod.build(ws.source, ws.build_dir(CONFIG), CONFIG, exercises, [target(exercise)],
-                             ws.logs() / f"build-{CONFIG}-{SUITE}-{exercise}.log")
+                             ws.logs() / f"build-{CONFIG}-{SUITE}-{exercise}.log", hidden_only)
     if not result.ok:
         return None, "the performance workload did not compile against this code in the optimised build"
     return result.binary(target(exercise)), ""
@@ -182,14 +190,15 @@ def not_timed(spec: PerformanceSpec, reason: str) -> Performance:
 
 
 def evaluate(kit: Kit, ws: Workspace, exercises: list[str], exercise: str, spec: PerformanceSpec,
-             seed: int, hide: tuple[Path, ...]) -> tuple[Performance, Measurement]:
+             seed: int, hide: tuple[Path, ...],
+             hidden_only: list[str] | None = None) -> tuple[Performance, Measurement]:
     """Build both workloads and measure them: the whole tier for one exercise."""
     m = Measurement()
     reference, why = build_reference(kit, ws.work, exercise)
     if reference is None:
         m.problem = why
         return assess(spec, m), m
-    student, why = build_student(ws, exercises, exercise)
+    student, why = build_student(ws, exercises, exercise, hidden_only)
     if student is None:
         m.problem, m.students_fault = why, True
         return assess(spec, m), m

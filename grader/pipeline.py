@@ -20,13 +20,16 @@ from typing import Iterable, Mapping
 from grader import build as build_mod
 from grader import diagnosis, feedback, lint, machine, performance, run, sandbox, score, tidy
 from grader import intake as intake_mod
-from grader.errors import KitError
+from grader.errors import GraderError, KitError
 from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, Rubric, RubricTest
 from grader.progress import Progress
 from grader.results import BuildSummary, ExerciseResult, Results
 from grader.workspace import Workspace
 
 SHIM_TARGET = "lockstep_wait_delay"
+# What a build holds that no submission changes (cmake/LockstepExercise.cmake, harness/).
+HARNESS_TARGET = "lockstep_harness"
+PCH_TARGET = "lockstep_test_pch"   # only when the build was configured with LOCKSTEP_PCH on
 
 
 @dataclass
@@ -124,6 +127,29 @@ def build_all(ws: Workspace, exercises: list[str], configs: Iterable[str], suite
         status = "ok" if result.ok else f"FAILED ({', '.join(result.failed_targets)})"
         progress.line(f"{what}build {config}: {status} in {result.seconds:.1f} s")
     return built
+
+
+def prebuild(ws: Workspace, exercises: list[str], suites: list[str], config: str,
+             tests: Mapping[str, Iterable[RubricTest]] | None) -> None:
+    """Configure a later stage's build and build what in it no submission changes (the
+    harness, the precompiled header, the preload shim), at the lowest CPU priority while
+    the earlier stages run. Only in a build dir no grade has built in yet: anywhere else
+    that is done, and a cmake run at the lowest priority can wait long on a busy machine.
+    A failure is left for the stage's own build to report."""
+    targets, hidden_only = config_targets(ws, exercises, suites, config, tests)
+    build_dir = ws.build_dir(config)
+    if not exercises or not targets or build_mod.is_configured(ws.source, build_dir, config, exercises,
+                                                               hidden_only):
+        return
+    try:
+        build_mod.configure(ws.source, build_dir, config, exercises, None, hidden_only, background=True)
+        independent = [HARNESS_TARGET, *([SHIM_TARGET] if config in run.PRELOAD_SHIM else [])]
+        if "LOCKSTEP_PCH:BOOL=ON" in (build_dir / "CMakeCache.txt").read_text(errors="replace"):
+            independent.append(PCH_TARGET)
+        build_mod.build(ws.source, build_dir, config, exercises, independent,
+                        ws.logs() / f"prebuild-{config}.log", hidden_only, background=True)
+    except (GraderError, OSError):
+        pass
 
 
 def config_targets(ws: Workspace, exercises: list[str], suites: list[str], config: str,
@@ -338,16 +364,24 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
     compile_fb: dict[str, dict[str, feedback.CompileFeedback]] = {n: {} for n in names}
     plans: dict[str, list[RubricTest]] = {}
     outcomes: list[run.Outcome] = []
-    side_pool = ThreadPoolExecutor(max_workers=2)   # clang-tidy, and the references' builds
+    stage_tests = {n: restrict(rubrics[n].tests, configs, suites) for n in complete if rubrics[n] is not None}
+    timed_exercises = [n for n in complete if "hidden" in suites and rubrics[n] is not None
+                       and rubrics[n].performance is not None]
+    tidy_pool = ThreadPoolExecutor(max_workers=1)
+    # What no submission changes is built in the background, one build at a time and in the
+    # order it is needed: the later stages' harness and precompiled header, then the
+    # references the performance tier times against.
+    background = ThreadPoolExecutor(max_workers=1)
     try:
         pending_tidy: dict[str, Future[tidy.TidyReport]] = {}
-        timed_exercises = [n for n in complete if "hidden" in suites and rubrics[n] is not None
-                           and rubrics[n].performance is not None]
-        references = side_pool.submit(performance.prebuild_references, kit, ws.work, timed_exercises)
-        for config in staged_order(configs):
-            stage = build_all(ws, complete, [config], suites, progress,
-                              tests={n: restrict(rubrics[n].tests, configs, suites)
-                                     for n in complete if rubrics[n] is not None})
+        stages = staged_order(configs)
+        prebuilt = {c: background.submit(prebuild, ws, complete, list(suites), c, stage_tests)
+                    for c in stages[1:]}
+        references = background.submit(performance.prebuild_references, kit, ws.work, timed_exercises)
+        for config in stages:
+            if config in prebuilt:
+                prebuilt[config].result()   # never two builds in one build dir at once
+            stage = build_all(ws, complete, [config], suites, progress, tests=stage_tests)
             built.builds.update(stage.builds)
             built.exec_roots.update(stage.exec_roots)
             b = stage.builds.get(config)
@@ -360,7 +394,7 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
             if b is not None and config == tidy.DATABASE_CONFIG:
                 for n in complete:
                     if not any(t.startswith(f"{n}_") for t in b.failed_targets):
-                        pending_tidy[n] = start_code_quality(side_pool, ws, n, owned[n], paths, progress)
+                        pending_tidy[n] = start_code_quality(tidy_pool, ws, n, owned[n], paths, progress)
             stage_jobs: list[run.Job] = []
             for n in complete:
                 rubric = rubrics[n]
@@ -395,8 +429,9 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
         if "hidden" in suites:
             for future in pending_tidy.values():
                 future.result()  # nothing else may compete for the cores while the workloads run
+            _, release_files = config_targets(ws, complete, list(suites), performance.CONFIG, stage_tests)
             timed = performance_tier(kit, ws, {n: r for n, r in rubrics.items() if r is not None},
-                                     complete, plans, by_exercise, seed, progress)
+                                     complete, plans, by_exercise, seed, progress, release_files)
 
         results: list[ExerciseResult] = []
         for n in names:
@@ -452,15 +487,18 @@ def evaluate(*, kit: Kit, names: list[str], submission: Path, suites: tuple[str,
                                     "network_isolated": sandbox.network_isolation(),
                                     "kit_hidden": sandbox.is_root() and sandbox.path_hiding()})
     finally:
-        side_pool.shutdown()  # never leaves a build running in the work dir
+        tidy_pool.shutdown()
+        background.shutdown()  # never leaves a build running in the work dir
 
 
 def performance_tier(kit: Kit, ws: Workspace, rubrics: Mapping[str, Rubric], complete: list[str],
                      plans: Mapping[str, list[RubricTest]],
                      outcomes: Mapping[str, Mapping[tuple[str, str], run.Outcome]],
-                     seed: int | None, progress: Progress) -> dict[str, score.Performance]:
+                     seed: int | None, progress: Progress,
+                     release_files: list[str] | None = None) -> dict[str, score.Performance]:
     """Per exercise with a [performance] table: the timed ratio against the reference, or
-    the points withheld with the reason (only code that passed every test is timed)."""
+    the points withheld with the reason (only code that passed every test is timed).
+    `release_files`: the hidden files the release stage's build was configured with."""
     timed: dict[str, score.Performance] = {}
     for n in sorted(rubrics):
         spec = rubrics[n].performance
@@ -477,7 +515,8 @@ def performance_tier(kit: Kit, ws: Workspace, rubrics: Mapping[str, Rubric], com
         progress.status(f"{n}: timing the performance workload against the reference ...")
         t0 = time.monotonic()
         timed[n], m = performance.evaluate(kit, ws, complete, n, spec,
-                                           seed if seed is not None else new_seed(), (kit.root, ws.work))
+                                           seed if seed is not None else new_seed(), (kit.root, ws.work),
+                                           release_files)
         progress.clear()
         progress.line(f"{n}: performance: " + (m.problem or f"time ratio {m.ratio:.2f} to the reference "
                                                f"over {len(m.ratios)} pairs, {timed[n].earned:g}/"

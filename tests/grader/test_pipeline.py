@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from grader import pipeline
 from grader.errors import UsageError
@@ -64,20 +65,26 @@ class HiddenSourcesOf(TempDirTest):
         self.assertIsNone(pipeline.hidden_sources_of(self.tmp, "ex", ["Gamma/Gamma.Four/1"]))
 
 
+def two_exercises(tmp: Path) -> Workspace:
+    """A work area whose source holds the hidden tests of exercises ex and other."""
+    for ex, files in (("ex", {"a_test.cpp": "TEST(Alpha, One) {}\n", "b_test.cpp": "TEST(Beta, Two) {}\n"}),
+                      ("other", {"c_test.cpp": "TEST_P(Gamma, Three) {}\n"})):
+        d = tmp / "tests" / "hidden" / ex
+        d.mkdir(parents=True)
+        for name, text in files.items():
+            (d / name).write_text(text)
+    ws = Workspace(tmp / "work")
+    (tmp / "work").mkdir()
+    (tmp / "work" / "ws").symlink_to(tmp)
+    return ws
+
+
 class ConfigTargets(TempDirTest):
     """Each configuration builds only the suites and hidden files that hold its tests."""
 
     def setUp(self) -> None:
         super().setUp()
-        for ex, files in (("ex", {"a_test.cpp": "TEST(Alpha, One) {}\n", "b_test.cpp": "TEST(Beta, Two) {}\n"}),
-                          ("other", {"c_test.cpp": "TEST_P(Gamma, Three) {}\n"})):
-            d = self.tmp / "tests" / "hidden" / ex
-            d.mkdir(parents=True)
-            for name, text in files.items():
-                (d / name).write_text(text)
-        self.ws = Workspace(self.tmp / "work")
-        (self.tmp / "work").mkdir()
-        (self.tmp / "work" / "ws").symlink_to(self.tmp)
+        self.ws = two_exercises(self.tmp)
 
     def test_a_config_builds_the_files_and_suites_its_tests_need(self) -> None:
         tests = {"ex": [RubricTest("Alpha.One", "hidden", 1, "g", ("asan", "release"), 30),
@@ -96,3 +103,36 @@ class ConfigTargets(TempDirTest):
         tests = {"other": [RubricTest("Nowhere/Gamma.Three/0", "hidden", 1, "g", ("tsan",), 30)]}
         self.assertEqual(pipeline.config_targets(self.ws, ["other"], ["hidden"], "tsan", tests),
                          (["other_hidden_test"], None))
+
+
+class Prebuild(TempDirTest):
+    """A later stage's student-independent targets are built ahead, once per build dir."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ws = two_exercises(self.tmp)
+
+    def prebuilt_targets(self, configured: bool) -> list[tuple[list[str], bool]]:
+        calls: list[tuple[list[str], bool]] = []
+
+        def fake_build(*args: object, **kwargs: object) -> None:
+            calls.append((list(args[4]), bool(kwargs.get("background"))))  # type: ignore[call-overload]
+
+        def fake_configure(source: Path, build_dir: Path, *_: object, **__: object) -> str:
+            build_dir.mkdir(parents=True, exist_ok=True)
+            (build_dir / "CMakeCache.txt").write_text("LOCKSTEP_PCH:BOOL=ON\n")
+            return ""
+
+        tests = {"ex": [RubricTest("Alpha.One", "hidden", 1, "g", ("asan",), 30)]}
+        with mock.patch.object(pipeline.build_mod, "is_configured", lambda *a, **k: configured), \
+                mock.patch.object(pipeline.build_mod, "configure", fake_configure), \
+                mock.patch.object(pipeline.build_mod, "build", fake_build):
+            pipeline.prebuild(self.ws, ["ex"], ["hidden"], "asan", tests)
+        return calls
+
+    def test_a_fresh_build_dir_gets_its_harness_and_header_at_the_lowest_priority(self) -> None:
+        self.assertEqual(self.prebuilt_targets(configured=False),
+                         [([pipeline.HARNESS_TARGET, pipeline.SHIM_TARGET, pipeline.PCH_TARGET], True)])
+
+    def test_a_build_dir_a_grade_has_built_in_is_left_alone(self) -> None:
+        self.assertEqual(self.prebuilt_targets(configured=True), [])

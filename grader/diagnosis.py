@@ -2,7 +2,7 @@
 selfcheck recorded for the kit's mutants, and name the bug class when one matches closely.
 
 The features of one graded run are every failed test (`Suite.Test`) and, per failed test,
-how it failed (`Suite.Test#tsan:data race`, `Suite.Test#timeout`). A mutant's signature
+how it failed (`Suite.Test#data race`, `Suite.Test#timeout`; see kind_class). A mutant's signature
 keeps two sets over its selfcheck runs: `features`, seen in at least half of the runs, and
 `core`, seen in every run. A race shows some failures only in some runs, so a run is not
 held to those: similarity = |run & features| / |run | core|. A submission that fails the
@@ -55,8 +55,30 @@ class Diagnosis:
 
 def failure_kind(outcome: Outcome, config: str) -> str:
     if outcome.status == "sanitizer":
-        return f"{config}:{outcome.sanitizer or 'report'}"
+        return kind_class(f"{config}:{outcome.sanitizer or 'report'}")
     return outcome.status
+
+
+def kind_class(kind: str) -> str:
+    """How a test failed, as the lessons name it. A race shows as whichever memory error
+    its timing produced (a use-after-free in one run, a wild read or undefined behaviour in
+    the next), so every ASan/UBSan report but a leak is one class, `memory error`, and so
+    are TSan's memory reports; data races and leaks keep their names, TSan's other reports
+    (lock order, mutex misuse) theirs. Signatures recorded with the report itself
+    (`asan:heap-use-after-free`) read the same through this; a class is its own class."""
+    config, sep, report = kind.partition(":")
+    if not sep or config not in ("asan", "tsan"):
+        return kind
+    if report in ("data race", "leak"):
+        return report
+    if config == "asan" or report.startswith(("heap-use-after-free", "SEGV")):
+        return "memory error"
+    return kind
+
+
+def _feature_class(feature: str) -> str:
+    test, sep, kind = feature.partition("#")
+    return f"{test}#{kind_class(kind)}" if sep else feature
 
 
 def features(outcomes: Iterable[tuple[str, str, Outcome | None]]) -> frozenset[str]:
@@ -125,6 +147,7 @@ def load(directory: Path, exercise: str, mutant: str, hint: str) -> Signature | 
     feats, core = data.get("features"), data.get("core", [])
     if not all(isinstance(x, list) and all(isinstance(f, str) for f in x) for x in (feats, core)):
         return None
+    feats, core = ({_feature_class(f) for f in x} for x in (feats, core))
     return Signature(exercise, mutant, hint, frozenset(feats), frozenset(core) & frozenset(feats))
 
 

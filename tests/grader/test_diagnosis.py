@@ -33,7 +33,18 @@ class Features(unittest.TestCase):
         s = scored(outcome("S.A", "asan", "passed"), outcome("S.A", "tsan", "sanitizer", "data race"),
                    outcome("S.B", "tsan", "timeout"), outcome("S.P", "tsan", "passed"))
         self.assertEqual(diagnosis.run_features(s),
-                         {"S.A", "S.A#tsan:data race", "S.B", "S.B#timeout"})
+                         {"S.A", "S.A#data race", "S.B", "S.B#timeout"})
+
+    def test_every_memory_error_is_one_class_and_races_leaks_and_tsan_protocol_reports_keep_theirs(self) -> None:
+        for kind in ("asan:heap-use-after-free", "asan:SEGV (invalid memory access)", "asan:attempting",
+                     "asan:undefined behaviour: member call on null pointer of type 'Q'",
+                     "tsan:heap-use-after-free", "memory error"):
+            self.assertEqual(diagnosis.kind_class(kind), "memory error", kind)
+        self.assertEqual(diagnosis.kind_class("tsan:data race"), "data race")
+        self.assertEqual(diagnosis.kind_class("asan:leak"), "leak")
+        for kind in ("tsan:lock-order-inversion (potential deadlock)", "tsan:thread leak", "timeout",
+                     "crashed", "failed"):
+            self.assertEqual(diagnosis.kind_class(kind), kind)
 
     def test_correct_code_has_no_features_and_no_diagnosis(self) -> None:
         s = scored(outcome("S.A", "asan", "passed"), outcome("S.A", "tsan", "passed"),
@@ -80,6 +91,16 @@ class Diagnose(unittest.TestCase):
         self.assertIsNotNone(d)
         self.assertEqual((d.mutant, d.similarity), ("m", 1.0))
 
+    def test_a_race_that_corrupts_memory_differently_in_each_run_is_diagnosed_from_the_other_runs(self) -> None:
+        # Under ASan the racy mutant's test failed with a different report in each run.
+        reports = ("undefined behaviour: member call on null pointer", "SEGV (invalid memory access)",
+                   "heap-use-after-free")
+        runs = [diagnosis.run_features(scored(outcome("S.A", "tsan", "sanitizer", "data race"),
+                                              outcome("S.A", "asan", "sanitizer", r))) for r in reports]
+        for i, run in enumerate(runs):
+            others = diagnosis.from_runs("ex", "m", "hint", runs[:i] + runs[i + 1:])
+            self.assertEqual(diagnosis.similarity(run, others), 1.0)
+
     def test_stable_features_are_those_of_at_least_half_the_runs(self) -> None:
         runs = [frozenset({"x", "y"}), frozenset({"x"}), frozenset({"x", "z"}), frozenset({"x", "y"})]
         self.assertEqual(diagnosis.stable_features(runs), {"x", "y"})
@@ -99,6 +120,15 @@ class Files(TempDirTest):
         loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
         self.assertEqual(loaded.required, {"S.A", "S.B"})
         self.assertAlmostEqual(diagnosis.similarity(frozenset({"S.A"}), loaded), 0.5)
+
+    def test_a_file_recorded_with_the_reports_themselves_reads_as_their_classes(self) -> None:
+        (self.tmp / diagnosis.SIGNATURE_FILE).write_text(
+            '{"schema": "lockstep.signature/1", "features": ["S.A", "S.A#asan:heap-use-after-free", '
+            '"S.A#asan:SEGV (invalid memory access)", "S.A#tsan:data race"], '
+            '"core": ["S.A", "S.A#tsan:data race"]}')
+        loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
+        self.assertEqual(loaded, sig("m", frozenset({"S.A", "S.A#memory error", "S.A#data race"}), "hint",
+                                     core=frozenset({"S.A", "S.A#data race"})))
 
     def test_a_missing_or_foreign_file_is_no_signature(self) -> None:
         self.assertIsNone(diagnosis.load(self.tmp, "ex", "m", "hint"))

@@ -129,8 +129,11 @@ def from_runs(exercise: str, mutant: str, hint: str, runs: list[frozenset[str]])
 
 def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]) -> None:
     sig = from_runs(exercise, mutant, "", runs)
+    # Each run's own features too, so that a change to how runs are summarised can be
+    # checked against the recorded runs without running the mutant again.
     data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": len(runs),
-            "features": sorted(sig.features), "core": sorted(sig.core)}
+            "features": sorted(sig.features), "core": sorted(sig.core),
+            "run_features": [sorted(r) for r in runs]}
     tmp = directory / (SIGNATURE_FILE + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(directory / SIGNATURE_FILE)

@@ -449,9 +449,18 @@ def held_out(signatures: list[diagnosis.Signature], report: ImplReport, i: int) 
     always holds the core and lies within the features)."""
     if report.impl.kind != "mutant":
         return signatures
+    return [other_runs_signature(report, i, s) if s.mutant == report.impl.name else s for s in signatures]
+
+
+def other_runs_signature(report: ImplReport, i: int, recorded: diagnosis.Signature) -> diagnosis.Signature:
     others = [diagnosis.run_features(x) for j, x in enumerate(report.runs) if j != i]
-    return [diagnosis.from_runs(s.exercise, s.mutant, s.hint, others) if s.mutant == report.impl.name else s
-            for s in signatures]
+    return diagnosis.from_runs(recorded.exercise, recorded.mutant, recorded.hint, others)
+
+
+def own_similarity(report: ImplReport, i: int) -> float:
+    """How close a mutant's run i came to the signature of its other runs."""
+    own = other_runs_signature(report, i, diagnosis.Signature("", report.impl.name, "", frozenset()))
+    return diagnosis.similarity(diagnosis.run_features(report.runs[i]), own)
 
 
 def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
@@ -495,8 +504,11 @@ def check_diagnosis(kit: Kit, name: str, reports: list[ImplReport], quick: bool,
         own = [d for d in verdicts if d is not None and d.mutant == r.impl.name]
         others = sorted({d.mutant for d in verdicts if d is not None and d.mutant != r.impl.name})
         low = min((d.similarity for d in own), default=0.0)
+        missed = [f"run {i + 1} {own_similarity(r, i):.0%}" for i, d in enumerate(verdicts)
+                  if d is None or d.mutant != r.impl.name]
         print(f"  {r.impl.name:<36} {len(own)}/{len(verdicts)}"
               + (f" (similarity >= {low:.0%})" if own else "")
+              + (f"; to its own signature: {', '.join(missed)}" if missed else "")
               + (f"; also diagnosed as {', '.join(others)}" if others else ""), file=out)
         if len(own) < len(verdicts):
             problems.append(f"{name}/{r.impl.label}: diagnosed as itself in {len(own)}/{len(verdicts)} runs"

@@ -40,9 +40,6 @@ class TidyClean(TempDirTest):
         self.assertIn("clang-tidy is not installed", said)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class HeldOutDiagnosis(unittest.TestCase):
     def test_a_mutant_run_is_judged_against_a_signature_from_its_other_runs(self) -> None:
@@ -66,3 +63,8 @@ class HeldOutDiagnosis(unittest.TestCase):
         mine = selfcheck.held_out([everything], report, 0)
         self.assertEqual(mine[0].features, diagnosis.run_features(racy))
         self.assertIsNone(diagnosis.diagnose_score(lean, mine))
+        self.assertEqual(selfcheck.own_similarity(report, 0), 0.5)   # what selfcheck prints for it
+
+
+if __name__ == "__main__":
+    unittest.main()

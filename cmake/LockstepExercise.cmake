@@ -65,7 +65,7 @@ endfunction()
 # six files under ASan+UBSan: 20.3 CPU s apart, 10.3 s as one unit), two so that both
 # cores work on one exercise. The price: file-local names must differ across an
 # exercise's hidden test files (AUTHORING.md). LOCKSTEP_UNITY=OFF compiles them one by one.
-option(LOCKSTEP_UNITY "Compile each exercise's hidden test files as two unity units" ON)
+option(LOCKSTEP_UNITY "Compile the harness as one unity unit and each exercise's hidden test files as two" ON)
 
 function(lockstep_unity target)
   list(LENGTH ARGN files)

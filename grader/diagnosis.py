@@ -3,14 +3,16 @@ selfcheck recorded for the kit's mutants, and name the bug class when one matche
 
 The features of one graded run are every failed test (`Suite.Test`) and, per failed test,
 how it failed (`Suite.Test#data race`, `Suite.Test#timeout`; see kind_class). A mutant's signature
-keeps two sets over its selfcheck runs: `features`, seen in at least half of the runs, and
-`core`, seen in every run. A race shows some failures only in some runs, so a run is not
-held to those: similarity = |run & features| / |run | core|. A submission that fails the
-core tests the same way as the mutant and nothing the mutant never fails scores 1.0; each
-failure the mutant does not show, and each core failure missing, lowers it; correct code
-(no failures) matches nothing. A signature without a core (recorded before the core was
-kept, or a mutant that fails differently every run) uses its features as the core, which
-is plain Jaccard similarity. A diagnosis is shown only at or above THRESHOLD, which
+keeps three sets over its selfcheck runs: `core`, seen in every run; `features`, seen in at
+least half of the runs; `seen`, seen in any run. A race shows some failures only in some
+runs (a second test failing, a crash beside the report), so a run is not held to those:
+similarity = |run & seen| / |run | core|. A submission that fails the core tests the same
+way as the mutant and nothing the mutant was never seen to fail scores 1.0; each core
+failure missing, and each failure the mutant never showed, lowers it; correct code (no
+failures) matches nothing. A test the mutant never failed counts as one failure the
+mutant never showed, not once more for each way it failed. A signature recorded without
+`seen` or `core` falls back to its features (with neither: plain Jaccard similarity).
+A diagnosis is shown only at or above THRESHOLD, which
 `selfcheck` validates: every run of a mutant, judged against a signature recorded from
 its other runs, is diagnosed as that mutant, and the reference and alternates get none.
 """
@@ -40,10 +42,15 @@ class Signature:
     hint: str
     features: frozenset[str]           # seen in at least half of the mutant's runs
     core: frozenset[str] = frozenset()  # seen in every run; empty: the features are the core
+    seen: frozenset[str] = frozenset()  # seen in any run; empty: the features
 
     @property
     def required(self) -> frozenset[str]:
         return self.core or self.features
+
+    @property
+    def possible(self) -> frozenset[str]:
+        return self.seen or self.features
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,10 @@ def features(outcomes: Iterable[tuple[str, str, Outcome | None]]) -> frozenset[s
 def similarity(run: frozenset[str], sig: Signature) -> float:
     if not run or not sig.features:
         return 0.0
-    return len(run & sig.features) / len(run | sig.required)
+    known_tests = {f.partition("#")[0] for f in sig.possible}
+    # How a test the mutant never failed failed is no further evidence: the test is the mismatch.
+    counted = frozenset(f for f in run if "#" not in f or f.partition("#")[0] in known_tests)
+    return len(counted & sig.possible) / len(counted | sig.required)
 
 
 def diagnose(run: frozenset[str], signatures: Iterable[Signature],
@@ -124,7 +134,8 @@ def core_features(runs: list[frozenset[str]]) -> frozenset[str]:
 
 
 def from_runs(exercise: str, mutant: str, hint: str, runs: list[frozenset[str]]) -> Signature:
-    return Signature(exercise, mutant, hint, stable_features(runs), core_features(runs))
+    return Signature(exercise, mutant, hint, stable_features(runs), core_features(runs),
+                     frozenset().union(*runs))
 
 
 def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]) -> None:
@@ -132,7 +143,7 @@ def save(directory: Path, exercise: str, mutant: str, runs: list[frozenset[str]]
     # Each run's own features too, so that a change to how runs are summarised can be
     # checked against the recorded runs without running the mutant again.
     data = {"schema": SIGNATURE_SCHEMA, "exercise": exercise, "mutant": mutant, "runs": len(runs),
-            "features": sorted(sig.features), "core": sorted(sig.core),
+            "features": sorted(sig.features), "core": sorted(sig.core), "seen": sorted(sig.seen),
             "run_features": [sorted(r) for r in runs]}
     tmp = directory / (SIGNATURE_FILE + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
@@ -147,11 +158,15 @@ def load(directory: Path, exercise: str, mutant: str, hint: str) -> Signature | 
         return None
     if not isinstance(data, Mapping) or data.get("schema") != SIGNATURE_SCHEMA:
         return None
-    feats, core = data.get("features"), data.get("core", [])
-    if not all(isinstance(x, list) and all(isinstance(f, str) for f in x) for x in (feats, core)):
+    runs = data.get("run_features", [])
+    if not isinstance(runs, list):
         return None
-    feats, core = ({_feature_class(f) for f in x} for x in (feats, core))
-    return Signature(exercise, mutant, hint, frozenset(feats), frozenset(core) & frozenset(feats))
+    feats, core = data.get("features"), data.get("core", [])
+    seen = data.get("seen", [f for r in runs if isinstance(r, list) for f in r])
+    if not all(isinstance(x, list) and all(isinstance(f, str) for f in x) for x in (feats, core, seen)):
+        return None
+    feats, core, seen = (frozenset(_feature_class(f) for f in x) for x in (feats, core, seen))
+    return Signature(exercise, mutant, hint, feats, core & feats, seen | feats if seen else frozenset())
 
 
 def run_features(scored: ExerciseScore) -> frozenset[str]:
@@ -160,9 +175,10 @@ def run_features(scored: ExerciseScore) -> frozenset[str]:
 
 def restricted(sig: Signature, tests: set[str]) -> Signature:
     """The signature as far as `tests` can see it (check runs the public tests only)."""
-    def seen(feats: frozenset[str]) -> frozenset[str]:
+    def visible(feats: frozenset[str]) -> frozenset[str]:
         return frozenset(f for f in feats if f.split("#", 1)[0] in tests)
-    return Signature(sig.exercise, sig.mutant, sig.hint, seen(sig.features), seen(sig.core))
+    return Signature(sig.exercise, sig.mutant, sig.hint, visible(sig.features), visible(sig.core),
+                     visible(sig.seen))
 
 
 def signatures_for(kit: Kit, exercise: str) -> list[Signature]:

@@ -24,8 +24,8 @@ def scored(*outcomes: Outcome, tests: tuple[RubricTest, ...] = (A, B, P)) -> sco
 
 
 def sig(name: str, feats: frozenset[str], hint: str = "a hint",
-        core: frozenset[str] = frozenset()) -> diagnosis.Signature:
-    return diagnosis.Signature("ex", name, hint, feats, core)
+        core: frozenset[str] = frozenset(), seen: frozenset[str] = frozenset()) -> diagnosis.Signature:
+    return diagnosis.Signature("ex", name, hint, feats, core, seen)
 
 
 class Features(unittest.TestCase):
@@ -80,9 +80,21 @@ class Diagnose(unittest.TestCase):
     def test_failures_the_mutant_never_shows_or_a_missing_core_lower_the_score(self) -> None:
         core = frozenset({"S.A", "S.A#failed"})
         m = sig("m", core | {"S.B", "S.B#timeout"}, core=core)
-        extra = core | {"S.P", "S.P#failed"}
-        self.assertAlmostEqual(diagnosis.similarity(extra, m), 0.5)
+        # A test the mutant never failed is one mismatch, however it failed: 2 of 3.
+        extra = core | {"S.P", "S.P#failed", "S.P#timeout"}
+        self.assertAlmostEqual(diagnosis.similarity(extra, m), 2 / 3)
+        # A known test failing in a way the mutant never showed is a mismatch of its own: 3 of 4.
+        self.assertAlmostEqual(diagnosis.similarity(core | {"S.B", "S.B#failed"}, m), 3 / 4)
         self.assertEqual(diagnosis.similarity(frozenset({"S.B", "S.B#timeout"}), m), 0.5)
+
+    def test_what_the_mutant_showed_in_any_run_is_no_mismatch(self) -> None:
+        # The mutant frees a buffer thieves still read: a race report in every run, and in
+        # one of four runs also a crash.
+        core = frozenset({"S.A", "S.A#data race"})
+        m = diagnosis.from_runs("ex", "m", "hint", [core, core, core, core | {"S.A#crashed"}])
+        self.assertEqual(m.features, core)
+        self.assertEqual(diagnosis.similarity(core | {"S.A#crashed"}, m), 1.0)
+        self.assertAlmostEqual(diagnosis.similarity(core | {"S.A#memory error"}, m), 2 / 3)
 
     def test_check_compares_only_the_tests_it_ran(self) -> None:
         full = sig("m", frozenset({"S.A", "S.A#failed", "S.P", "S.P#failed"}))
@@ -112,7 +124,15 @@ class Files(TempDirTest):
         diagnosis.save(self.tmp, "ex", "m", runs)
         loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
         self.assertEqual(loaded, sig("m", frozenset({"S.A", "S.A#failed", "S.B"}), "hint",
-                                     core=frozenset({"S.A", "S.A#failed"})))
+                                     core=frozenset({"S.A", "S.A#failed"}),
+                                     seen=frozenset({"S.A", "S.A#failed", "S.B"})))
+
+    def test_a_file_recorded_without_seen_takes_it_from_its_runs(self) -> None:
+        (self.tmp / diagnosis.SIGNATURE_FILE).write_text(
+            '{"schema": "lockstep.signature/1", "features": ["S.A"], "core": ["S.A"], '
+            '"run_features": [["S.A"], ["S.A", "S.A#asan:SEGV"], ["S.A"]]}')
+        loaded = diagnosis.load(self.tmp, "ex", "m", "hint")
+        self.assertEqual(loaded.seen, {"S.A", "S.A#memory error"})
 
     def test_a_file_without_a_core_compares_by_jaccard(self) -> None:
         (self.tmp / diagnosis.SIGNATURE_FILE).write_text(

@@ -58,6 +58,20 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return seconds
 
 
+def command_line(argv: list[str]) -> str:
+    """The command that measured, as the block cites it (without where it was written)."""
+    shown, skip = ["python3", "scripts/measure_grading.py"], False
+    for a in argv:
+        if skip or a.startswith("--write="):
+            skip = False
+            continue
+        if a == "--write":
+            skip = True
+            continue
+        shown.append(a)
+    return " ".join(shown)
+
+
 def reference_submission(kit: Kit, names: list[str], dest: Path) -> Path:
     for n in names:
         (dest / n).mkdir(parents=True)
@@ -147,7 +161,7 @@ def main() -> int:
         BEGIN,
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}; medians of {args.rounds} interleaved rounds "
-        "(`python3 scripts/measure_grading.py`).",
+        f"(`{command_line(sys.argv[1:])}`).",
         "",
         "| exercise | grader cold (s) | grader warm (s) | next student (s) | bare build + ctest (s) "
         "| cold / bare | max load |",

@@ -1,6 +1,6 @@
 """Sharing the machine between graders: heavy work side by side, timing alone.
 
-Builds, test runs and clang-tidy take the machine `busy()`, shared with any number of
+Builds, each test process and clang-tidy take the machine `busy()`, shared with any number of
 others; the performance tier times with the machine `quiet()`, which waits until no
 heavy work runs anywhere on this machine and holds new work back until the timing is
 done. Without it, a batch with --jobs 2 would time one student while compiling the next,
@@ -43,7 +43,7 @@ def _flock(name: str, mode: int) -> Iterator[None]:
 
 @contextlib.contextmanager
 def busy() -> Iterator[None]:
-    """Heavy work (a build, a batch of test processes, clang-tidy): waits while a timing
+    """Heavy work (a build, a test process, clang-tidy): waits while a timing
     waits or runs, then runs beside other heavy work."""
     with _flock(TURNSTILE, fcntl.LOCK_EX):
         pass

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from grader import build as build_mod
-from grader import diagnosis, feedback, lint, machine, performance, run, sandbox, score, tidy
+from grader import diagnosis, feedback, lint, performance, run, sandbox, score, tidy
 from grader import intake as intake_mod
 from grader.errors import GraderError, KitError
 from grader.kit import DEFAULT_CONFIGS, DEFAULT_TIMEOUT_S, Kit, Rubric, RubricTest
@@ -284,9 +284,8 @@ def run_batch(jobs: list[run.Job], context: run.RunContext, parallel: int,
               progress: Progress, label: str) -> list[run.Outcome]:
     t0 = time.monotonic()
     counter = progress.counter(label, len(jobs))
-    with machine.busy():
-        outcomes = run.run_jobs(jobs, parallel=parallel, context=context, on_done=lambda o: counter.tick(
-            o.passed, f"{o.job.test} [{o.job.config}] {o.status} ({o.wall_s:.1f} s)"))
+    outcomes = run.run_jobs(jobs, parallel=parallel, context=context, on_done=lambda o: counter.tick(
+        o.passed, f"{o.job.test} [{o.job.config}] {o.status} ({o.wall_s:.1f} s)"))
     progress.clear()
     _batch_line(progress, label, outcomes, time.monotonic() - t0)
     return outcomes

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader import sandbox
+from grader import machine, sandbox
 
 RESULT_FILE = "lockstep-records.jsonl"
 WATCHDOG_EXIT = 86
@@ -350,7 +350,10 @@ class RunContext:
 def run_jobs(jobs: Iterable[Job], *, parallel: int, context: RunContext = RunContext(),
              on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Run jobs on `parallel` slots; each slot has its own uid (see sandbox), so a slot is
-    handed to one job at a time. Outcomes come back in the order of `jobs`."""
+    handed to one job at a time. Outcomes come back in the order of `jobs`. Each test
+    process takes the machine busy (machine.py) for itself, not the batch: another
+    grader's timing then waits only for the processes running, not for a whole batch whose
+    hung tests each run to their timeout."""
     job_list = list(jobs)
     slots: "queue.Queue[int]" = queue.Queue()
     for s in range(max(1, parallel)):
@@ -359,8 +362,9 @@ def run_jobs(jobs: Iterable[Job], *, parallel: int, context: RunContext = RunCon
     def work(job: Job) -> Outcome:
         slot = slots.get()
         try:
-            return run_one(job, slot, context.preload.get(job.config),
-                           context.prefixes.get(job.config), context.hide)
+            with machine.busy():
+                return run_one(job, slot, context.preload.get(job.config),
+                               context.prefixes.get(job.config), context.hide)
         finally:
             slots.put(slot)
 

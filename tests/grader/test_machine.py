@@ -12,7 +12,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from grader import machine
+from grader import machine, run
 
 WAIT_S = 10.0   # generous: only a broken lock makes any of these waits run out
 
@@ -83,6 +83,34 @@ class MachineLock(unittest.TestCase):
         self.assertFalse(second.wait(0.3))
         first_done.set()
         self.assertTrue(second.wait(WAIT_S))
+
+    def test_a_timing_waits_for_the_test_process_running_not_for_its_whole_batch(self) -> None:
+        first_runs, first_may_end = threading.Event(), threading.Event()
+        started: list[str] = []
+
+        def fake_run_one(job: run.Job, *args: object) -> run.Outcome:
+            started.append(job.test)
+            if job.test == "S.First":
+                first_runs.set()
+                first_may_end.wait(WAIT_S)
+            return run.Outcome(job=job, status="passed")
+
+        jobs = [run.Job("ex", "hidden", t, "tsan", None, 30, 1) for t in ("S.First", "S.Second")]
+        with mock.patch.object(run, "run_one", fake_run_one):
+            batch = threading.Thread(target=run.run_jobs, args=(jobs,), kwargs={"parallel": 1})
+            batch.start()
+            self.addCleanup(batch.join, WAIT_S)
+            self.assertTrue(first_runs.wait(WAIT_S))
+            timing, timing_done = threading.Event(), threading.Event()
+            self.in_thread(machine.quiet, timing, timing_done)
+            self.assertTrue(self.wait_until_turnstile_shut())
+            self.assertFalse(timing.wait(0.3), "the timing started while a test process ran")
+            first_may_end.set()
+            self.assertTrue(timing.wait(WAIT_S), "the timing waited for the rest of the batch")
+            self.assertEqual(started, ["S.First"], "a test process started while the timing ran")
+            timing_done.set()
+            batch.join(WAIT_S)
+        self.assertEqual(started, ["S.First", "S.Second"])
 
     def test_an_unusable_lock_dir_does_not_stop_grading(self) -> None:
         with mock.patch.object(machine, "LOCK_DIR", Path("/nonexistent/lockstep")):

@@ -103,7 +103,7 @@ def similarity(run: frozenset[str], sig: Signature) -> float:
     if not run or not sig.features:
         return 0.0
     known_tests = {f.partition("#")[0] for f in sig.possible}
-    # How a test the mutant never failed failed is no further evidence: the test is the mismatch.
+    # For a test the mutant never failed, how it failed adds nothing: the test is the mismatch.
     counted = frozenset(f for f in run if "#" not in f or f.partition("#")[0] in known_tests)
     return len(counted & sig.possible) / len(counted | sig.required)
 
